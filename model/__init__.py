@@ -1,0 +1,6 @@
+"""Sketchscope's numbers: datasets, preprocessing, the CNN, training and inference.
+
+Nothing in this package imports Qt; it is importable and testable with no display.
+TensorFlow is imported lazily, inside the functions that need it, so that
+``import model`` stays cheap for the GUI's start-up.
+"""

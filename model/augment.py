@@ -1,0 +1,190 @@
+"""Training augmentation, as pluggable parts.
+
+A :class:`Recipe` has two kinds of part:
+
+- *online* parts: Keras preprocessing layers applied to every batch in the ``tf.data``
+  pipeline (small shifts, rotations, zooms, flips for clothing only, random erasing);
+- *sketch sets*: drawn-style copies of training images (:mod:`model.sketch`), rendered on a
+  page, put through the same :func:`model.preprocess.preprocess` as a user's drawing, and added
+  to the training data with their labels. They are made once and cached.
+
+``RECIPES[dataset][arch]`` is what ``python main.py train`` uses; tests and experiments pass
+their own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import multiprocessing
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from model import sketch
+from model.atomic import atomic_write_bytes
+from model.datasets import cache_dir
+from model.preprocess import EmptyDrawing, preprocess
+
+# A factory, so that a recipe can be described without importing Keras.
+OnlinePart = Callable[[int], object]  # seed -> a Keras layer
+
+
+@dataclass(frozen=True)
+class SketchSet:
+    kind: str  # a key of sketch.GENERATORS
+    count: int  # how many training images get a drawn copy
+
+
+@dataclass(frozen=True)
+class Recipe:
+    online: tuple[str, ...] = ()  # names of ONLINE_PARTS, applied in order
+    sketches: tuple[SketchSet, ...] = ()
+    extra: dict = field(default_factory=dict)  # schedule: epochs, learning rate, batch size
+
+
+def _rotation(seed):
+    import keras
+
+    return keras.layers.RandomRotation(0.03, fill_mode="constant", seed=seed)  # +-11 degrees
+
+
+def _shift(seed):
+    import keras
+
+    return keras.layers.RandomTranslation(0.08, 0.08, fill_mode="constant", seed=seed)
+
+
+def _zoom(seed):
+    import keras
+
+    return keras.layers.RandomZoom(0.1, 0.1, fill_mode="constant", seed=seed)
+
+
+def _small_shift(seed):
+    import keras
+
+    return keras.layers.RandomTranslation(0.04, 0.04, fill_mode="constant", seed=seed)
+
+
+def _flip(seed):
+    import keras
+
+    return keras.layers.RandomFlip("horizontal", seed=seed)
+
+
+def _erase(seed):
+    import keras
+
+    return keras.layers.RandomErasing(
+        factor=0.5, scale=(0.02, 0.2), fill_value=0.0, value_range=(0, 1), seed=seed
+    )
+
+
+ONLINE_PARTS: dict[str, OnlinePart] = {
+    "rotation": _rotation,
+    "shift": _shift,
+    "small_shift": _small_shift,
+    "zoom": _zoom,
+    "flip": _flip,  # never for digits: a flipped 2 is no 2
+    "erase": _erase,
+}
+
+RECIPES: dict[str, dict[str, Recipe]] = {
+    "mnist": {
+        "cnn": Recipe(
+            online=("rotation", "shift", "zoom"),
+            sketches=(SketchSet("strokes", 60000),),
+            extra={"epochs": 24, "learning_rate": 2e-3, "batch_size": 128},
+        ),
+        "dense": Recipe(
+            online=("small_shift",),
+            extra={"epochs": 40, "learning_rate": 1e-3, "batch_size": 128},
+        ),
+    },
+    "fashion": {
+        "cnn": Recipe(
+            online=("flip", "small_shift", "erase"),
+            sketches=(SketchSet("outline", 30000), SketchSet("silhouette", 30000)),
+            extra={"epochs": 30, "learning_rate": 2e-3, "batch_size": 128},
+        ),
+        "dense": Recipe(
+            online=("flip",),
+            extra={"epochs": 40, "learning_rate": 1e-3, "batch_size": 128},
+        ),
+    },
+}
+
+
+def online_layers(recipe: Recipe, seed: int) -> list:
+    return [ONLINE_PARTS[name](seed + i) for i, name in enumerate(recipe.online)]
+
+
+def apply_online(layers: list, batch):
+    """Run a batch through the online parts (training mode)."""
+    for layer in layers:
+        batch = layer(batch, training=True)
+    return batch
+
+
+# ---------------------------------------------------------------- sketch sets
+
+SKETCH_VERSION = 1
+SKETCH_CANVAS = 320
+
+
+def _sketch_one(args):
+    kind, dataset, img, seed = args
+    rng = np.random.default_rng(seed)
+    page = sketch.GENERATORS[kind](img, rng, canvas=SKETCH_CANVAS, jitter=sketch.TRAIN_JITTER)
+    try:
+        return preprocess(page, dataset)
+    except EmptyDrawing:
+        return None
+
+
+def render_sketches(
+    kind: str, dataset: str, images: np.ndarray, seed: int, processes: int = 2
+) -> tuple[np.ndarray, np.ndarray]:
+    """Drawn copies of ``images`` through ``preprocess``; returns (x, index of each source)."""
+    jobs = [(kind, dataset, img, seed * 1_000_003 + i) for i, img in enumerate(images)]
+    if processes > 1 and len(jobs) > 200:
+        ctx = multiprocessing.get_context("spawn")
+        with ctx.Pool(processes) as pool:
+            results = pool.map(_sketch_one, jobs, chunksize=256)
+    else:
+        results = [_sketch_one(job) for job in jobs]
+    keep = [i for i, r in enumerate(results) if r is not None]
+    x = np.stack([results[i] for i in keep]) if keep else np.zeros((0, 28, 28, 1), np.float32)
+    return x, np.array(keep, dtype=np.int64)
+
+
+def _code_digest() -> str:
+    here = Path(__file__).parent
+    digest = hashlib.sha256()
+    for name in ("sketch.py", "preprocess.py"):
+        digest.update((here / name).read_bytes())
+    return digest.hexdigest()[:12]
+
+
+def sketch_set(
+    part: SketchSet, dataset: str, x_train: np.ndarray, y_train: np.ndarray, seed: int, log=print
+) -> tuple[np.ndarray, np.ndarray]:
+    """The (cached) sketch set for ``part``: float32 (n, 28, 28, 1) images and their labels."""
+    key = f"{dataset}-{part.kind}-{part.count}-{seed}-{len(x_train)}-v{SKETCH_VERSION}-{_code_digest()}"
+    path = cache_dir() / "sketches" / f"{key}.npz"
+    if path.is_file():
+        with np.load(path) as z:
+            return z["x"], z["y"]
+    rng = np.random.default_rng(seed)
+    chosen = rng.choice(len(x_train), size=min(part.count, len(x_train)), replace=False)
+    log(f"rendering {len(chosen)} {part.kind} sketches of {dataset} (cached afterwards) ...")
+    x, kept = render_sketches(part.kind, dataset, x_train[chosen], seed)
+    y = y_train[chosen][kept]
+    buf = io.BytesIO()
+    np.savez(buf, x=x, y=y)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, buf.getvalue())
+    return x, y

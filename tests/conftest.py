@@ -1,0 +1,6 @@
+"""Test configuration: Qt runs offscreen; TensorFlow keeps quiet; data-set helpers."""
+
+import os
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
