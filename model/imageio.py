@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import warnings
 from pathlib import Path
 
@@ -47,7 +48,12 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     except UnidentifiedImageError:
         raise ImageLoadError("not an image file Sketchscope can read") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise ImageLoadError(f"refused as a decompression bomb ({exc})") from None
+        # Pillow refuses far-too-large headers itself, before our own check sees the size.
+        pixels = re.search(r"\((\d+) pixels\)", str(exc))
+        size = f"{int(pixels.group(1)):,} pixels" if pixels else "a decompression bomb"
+        raise ImageLoadError(
+            f"image too large: {size} (the limit is {MAX_PIXELS // 1_000_000} megapixels)"
+        ) from None
     except PermissionError:
         raise ImageLoadError("permission denied") from None
     except (OSError, ValueError, SyntaxError, EOFError) as exc:

@@ -112,7 +112,11 @@ def _to_unit_float(a: np.ndarray) -> np.ndarray:
     f = np.nan_to_num(a.astype(np.float64), nan=0.0, posinf=0.0, neginf=0.0)
     lo, hi = float(f.min()), float(f.max())
     if lo < 0.0 or hi > 1.0:  # e.g. 0..255 floats, or a signed range
-        f = (f - lo) / (hi - lo) if hi > lo else np.zeros_like(f)
+        if hi <= lo:
+            return np.zeros_like(f)
+        scale = max(abs(lo), abs(hi))  # keeps (f - lo) from overflowing near the float limit
+        f, lo, hi = f / scale, lo / scale, hi / scale
+        f = np.clip((f - lo) / (hi - lo), 0.0, 1.0)
     return f
 
 

@@ -1,0 +1,101 @@
+import numpy as np
+import pytest
+
+from model.architecture import build_cnn, build_dense
+from model.inference import ModelError, Predictor, load_keras_model
+from model.preprocess import EmptyDrawing
+
+
+@pytest.fixture(scope="module")
+def cnn_file(tmp_path_factory):
+    import keras
+
+    keras.utils.set_random_seed(1)
+    path = tmp_path_factory.mktemp("m") / "cnn.keras"
+    build_cnn().save(path)
+    return path
+
+
+def test_one_call_gives_probabilities_and_four_feature_maps_matching_predict(cnn_file):
+    predictor = Predictor.load(cnn_file, "mnist")
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x = rng.random((28, 28, 1), dtype=np.float32)
+        result = predictor.run(x)
+        assert [m.shape for m in result.feature_maps] == [
+            (26, 26, 64), (13, 13, 64), (11, 11, 64), (5, 5, 64)
+        ]
+        expected = predictor.model.predict(x[None], verbose=0)[0]
+        np.testing.assert_allclose(result.probabilities, expected, atol=1e-5)
+        assert result.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
+        # The maps are the layers' real outputs: pool1 is the 2x2 max of conv1.
+        conv1, pool1 = result.feature_maps[:2]
+        np.testing.assert_allclose(pool1, conv1.reshape(13, 2, 13, 2, 64).max(axis=(1, 3)), atol=1e-6)
+
+
+def test_predict_drawing_preprocesses_and_reports_empty(cnn_file):
+    predictor = Predictor.load(cnn_file, "mnist")
+    page = np.full((200, 200), 255, np.uint8)
+    with pytest.raises(EmptyDrawing):
+        predictor.predict_drawing(page)
+    page[40:160, 95:105] = 0
+    assert predictor.predict_drawing(page).image.shape == (28, 28, 1)
+
+
+def test_dense_comparison(cnn_file, tmp_path):
+    build_dense().save(tmp_path / "dense.keras")
+    predictor = Predictor.load(cnn_file, "fashion", dense_path=tmp_path / "dense.keras")
+    x = np.zeros((28, 28, 1), np.float32)
+    x[5:20, 10:15] = 1
+    dense = predictor.run_dense(x)
+    np.testing.assert_allclose(dense, predictor.dense_model.predict(x[None], verbose=0)[0], atol=1e-5)
+
+
+def test_missing_corrupt_and_foreign_model_files_give_one_line_errors(tmp_path, cnn_file):
+    with pytest.raises(ModelError, match="no such model file"):
+        load_keras_model(tmp_path / "absent.keras")
+    (tmp_path / "notes.keras").write_text("not a zip")
+    with pytest.raises(ModelError, match="cannot load") as info:
+        load_keras_model(tmp_path / "notes.keras")
+    assert "\n" not in str(info.value)
+    data = cnn_file.read_bytes()
+    (tmp_path / "cut.keras").write_bytes(data[: len(data) // 2])
+    with pytest.raises(ModelError, match="cannot load"):
+        load_keras_model(tmp_path / "cut.keras")
+
+
+def test_model_without_the_conv_layers_or_with_another_input_is_refused(tmp_path):
+    import keras
+
+    dense = tmp_path / "dense.keras"
+    build_dense().save(dense)
+    with pytest.raises(ModelError, match="conv/pool"):
+        Predictor.load(dense, "mnist")
+    inputs = keras.Input((32, 32, 1))
+    x = keras.layers.Conv2D(64, 3, activation="relu", name="conv1")(inputs)
+    x = keras.layers.MaxPooling2D(2, name="pool1")(x)
+    x = keras.layers.Conv2D(64, 3, activation="relu", name="conv2")(x)
+    x = keras.layers.MaxPooling2D(2, name="pool2")(x)
+    x = keras.layers.Flatten(name="flatten")(x)
+    x = keras.layers.Dense(128, name="dense")(x)
+    outputs = keras.layers.Dense(10, activation="softmax", name="probabilities")(x)
+    keras.Model(inputs, outputs).save(tmp_path / "big.keras")
+    with pytest.raises(ModelError, match=r"takes \(32, 32, 1\)"):
+        Predictor.load(tmp_path / "big.keras", "mnist")
+
+
+def test_lambda_layer_is_refused_by_safe_mode_and_never_runs(tmp_path, monkeypatch):
+    import keras
+
+    marker = tmp_path / "ran"
+    monkeypatch.setenv("SKETCHSCOPE_TEST_MARKER", str(marker))
+    # Code that would run a shell command: loading with safe_mode=False does create the marker.
+    inputs = keras.Input((28, 28, 1))
+    outputs = keras.layers.Lambda(
+        lambda t: t * float(__import__("os").system('touch "$SKETCHSCOPE_TEST_MARKER"') == 0)
+    )(inputs)
+    keras.Model(inputs, outputs).save(tmp_path / "lambda.keras")
+    marker.unlink()  # building the model ran the code once; loading must not
+    with pytest.raises(ModelError, match="cannot load"):
+        load_keras_model(tmp_path / "lambda.keras")
+    assert not marker.exists()

@@ -1,0 +1,64 @@
+import json
+
+import numpy as np
+import pytest
+
+from model import augment
+from model.augment import RECIPES, Recipe, SketchSet
+
+
+def test_a_short_run_on_a_small_slice_learns(tmp_path):
+    from model.train import train
+
+    out = tmp_path / "small.keras"
+    recipe = Recipe(online=("shift",), sketches=(SketchSet("strokes", 300),),
+                    extra={"learning_rate": 2e-3, "batch_size": 64})
+    result = train("mnist", "cnn", epochs=2, limit=3000, out=out, recipe=recipe, verbose=0,
+                   log=lambda *a: None)
+    assert out.is_file()
+    card = json.loads(out.with_suffix(".json").read_text())
+    assert card == result.card
+    assert card["dataset"] == "mnist" and card["epochs"] == 2 and card["seed"] == 0
+    assert card["train_images"] == 3000 and 250 <= card["sketch_images"] <= 300
+    assert card["augmentation"] == ["shift", "strokesx300"]
+    assert len(card["data_sha256"]) == 64 and card["keras"] and card["tensorflow"]
+    # Measured on the full 10,000-image test split; chance is 10%.
+    assert card["test_accuracy"] > 0.8
+    assert {p.name for p in tmp_path.iterdir()} == {"small.keras", "small.json"}  # no temporaries
+
+
+def test_recipes_suit_each_dataset():
+    for arch in ("cnn", "dense"):
+        assert "flip" not in RECIPES["mnist"][arch].online  # a mirrored 2 is no 2
+    assert "flip" in RECIPES["fashion"]["cnn"].online
+    assert {s.kind for s in RECIPES["mnist"]["cnn"].sketches} == {"strokes"}
+    assert {s.kind for s in RECIPES["fashion"]["cnn"].sketches} == {"outline", "silhouette"}
+    for recipes in RECIPES.values():
+        for recipe in recipes.values():
+            assert set(recipe.online) <= set(augment.ONLINE_PARTS)
+
+
+@pytest.mark.parametrize("part", sorted(augment.ONLINE_PARTS))
+def test_each_online_part_keeps_shape_and_range_and_changes_the_batch(part):
+    rng = np.random.default_rng(0)
+    batch = np.zeros((16, 28, 28, 1), np.float32)
+    batch[:, 6:22, 9:13] = rng.random((16, 16, 4, 1)) * 0.5 + 0.5  # off-centre, asymmetric
+    layers = augment.online_layers(Recipe(online=(part,)), seed=3)
+    out = np.asarray(augment.apply_online(layers, batch))
+    assert out.shape == batch.shape
+    assert out.min() >= -1e-6 and out.max() <= 1 + 1e-6
+    assert not np.allclose(out, batch)
+
+
+def test_sketch_sets_are_labelled_drawn_copies(tmp_path, monkeypatch):
+    monkeypatch.setenv("SKETCHSCOPE_CACHE", str(tmp_path))
+    rng = np.random.default_rng(0)
+    x = np.zeros((40, 28, 28), np.uint8)
+    for i in range(40):
+        x[i, 6:22, 12:16] = 255  # a "1"
+        x[i, rng.integers(6, 20), 8:20] = 255 * (i % 2)  # half of them a "7"-ish bar
+    y = (np.arange(40) % 2).astype(np.uint8)
+    sx, sy = augment.sketch_set(SketchSet("strokes", 30), "mnist", x, y, seed=5, log=lambda *a: None)
+    assert sx.shape[1:] == (28, 28, 1) and sx.dtype == np.float32 and len(sx) == len(sy) == 30
+    again, _ = augment.sketch_set(SketchSet("strokes", 30), "mnist", x, y, seed=5, log=lambda *a: None)
+    np.testing.assert_array_equal(sx, again)  # cached, and reproducible
