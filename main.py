@@ -8,7 +8,12 @@
     python main.py bench accuracy | bench gui       benchmarks
 """
 
+import os
 import sys
+
+# NumPy's BLAS may spin several threads on a small matrix product; on a 2-core machine that also
+# runs TensorFlow that is ten times slower than one thread (measured: 100 ms against 10 ms).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 
 def main(argv: list[str]) -> int:

@@ -14,9 +14,11 @@ their own.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import multiprocessing
+import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -135,6 +137,24 @@ SKETCH_VERSION = 1
 SKETCH_CANVAS = 320
 
 
+@contextlib.contextmanager
+def single_threaded_blas():
+    """Worker processes inherit this: several multi-threaded BLAS pools on 2 cores thrash."""
+    saved = {k: os.environ.get(k) for k in BLAS_THREAD_VARS}
+    os.environ.update({k: "1" for k in BLAS_THREAD_VARS})
+    try:
+        yield
+    finally:
+        for k, v in saved.items():
+            if v is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = v
+
+
+BLAS_THREAD_VARS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
+
+
 def _sketch_one(args):
     kind, dataset, img, seed = args
     rng = np.random.default_rng(seed)
@@ -151,8 +171,7 @@ def render_sketches(
     """Drawn copies of ``images`` through ``preprocess``; returns (x, index of each source)."""
     jobs = [(kind, dataset, img, seed * 1_000_003 + i) for i, img in enumerate(images)]
     if processes > 1 and len(jobs) > 200:
-        ctx = multiprocessing.get_context("spawn")
-        with ctx.Pool(processes) as pool:
+        with single_threaded_blas(), multiprocessing.get_context("spawn").Pool(processes) as pool:
             results = pool.map(_sketch_one, jobs, chunksize=256)
     else:
         results = [_sketch_one(job) for job in jobs]

@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from model import datasets, paths, sketch
+from model.augment import single_threaded_blas
 from model.inference import load_keras_model
 from model.preprocess import EmptyDrawing, area_resize, preprocess
 
@@ -41,7 +42,7 @@ def build_set(kind: str, dataset: str, images: np.ndarray, seed: int, processes:
     """(preprocessed, naive) float32 arrays, one pair per test image."""
     jobs = [(kind, dataset, img, seed * 7919 + i) for i, img in enumerate(images)]
     if processes > 1 and len(jobs) > 100:
-        with multiprocessing.get_context("spawn").Pool(processes) as pool:
+        with single_threaded_blas(), multiprocessing.get_context("spawn").Pool(processes) as pool:
             results = pool.map(_render, jobs, chunksize=128)
     else:
         results = [_render(job) for job in jobs]

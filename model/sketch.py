@@ -111,8 +111,9 @@ def _stroke_page(segments: np.ndarray, width: float, canvas: int) -> np.ndarray:
     a, b = segments[:, 0], segments[:, 1]
     length = np.linalg.norm(b - a, axis=1)
     steps = np.maximum(1, np.ceil(length * 2)).astype(int)
-    t = np.concatenate([np.linspace(0, 1, n + 1) for n in steps])
     idx = np.repeat(np.arange(len(segments)), steps + 1)
+    first = np.repeat(np.cumsum(steps + 1) - (steps + 1), steps + 1)
+    t = (np.arange(len(idx)) - first) / steps[idx]  # 0 .. 1 along each segment
     pts = a[idx] + (b[idx] - a[idx]) * t[:, None]
     centre = np.ones((canvas, canvas), bool)
     yx = np.clip(np.rint(pts).astype(int), 0, canvas - 1)

@@ -3,4 +3,5 @@
 import os
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")  # as main.py does
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
