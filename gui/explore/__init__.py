@@ -1,0 +1,16 @@
+"""Feature-map exploration: see inside the CNN for the current drawing.
+
+- :class:`ExplorePanel` (``gui.explore.panel``): the widget. ``set_model(path, dataset)``,
+  ``set_image(image28)``; signals ``sig_receptive_field``, ``sig_saliency_changed``,
+  ``sig_ablation_changed``, ``sig_result_shown``.
+- :class:`ExploreClient` (``gui.explore.worker``): the two worker threads that do the
+  TensorFlow work (maps, ablation, saliency, top examples); the panel makes its own.
+- ``gui.explore.bench.bench_explore()``: hover, ablation and saliency timings.
+
+The numbers themselves come from ``model.explain``, which has no Qt.
+"""
+
+from gui.explore.panel import ExplorePanel
+from gui.explore.worker import ExploreClient, ExploreResult, ModelFacts, TopResult
+
+__all__ = ["ExploreClient", "ExplorePanel", "ExploreResult", "ModelFacts", "TopResult"]

@@ -1,0 +1,104 @@
+"""A layer's 64 maps as numbers for the eye: statistics, colour scales, order and the mosaic.
+
+No Qt: the widgets call these on plain arrays.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from gui.explore.colors import VIRIDIS
+
+SCALINGS = ("map", "layer", "fixed")  # one range per map, one per layer, or a range the user sets
+GRID = 8  # 64 maps as 8 x 8
+GAP = 1  # map pixels between two maps in the mosaic
+
+
+@dataclass(frozen=True)
+class MapStats:
+    """What the enlarged view says of one map."""
+
+    max: float
+    mean: float
+    zero_fraction: float
+
+    @property
+    def dead(self) -> bool:
+        """All zero (or below): the map says nothing about this drawing."""
+        return self.max <= 0.0
+
+
+def map_stats(values: np.ndarray) -> MapStats:
+    values = np.asarray(values, np.float32)
+    return MapStats(float(values.max()), float(values.mean()), float(np.mean(values == 0.0)))
+
+
+def dead_channels(maps: np.ndarray) -> np.ndarray:
+    """(H, W, C) maps -> (C,) bool: the maps that are all zero (or below) on this drawing."""
+    return np.asarray(maps).max(axis=(0, 1)) <= 0.0
+
+
+def activation_order(maps: np.ndarray) -> np.ndarray:
+    """Channel numbers by mean activation on this drawing, strongest first (ties: lower first)."""
+    means = np.asarray(maps, np.float64).mean(axis=(0, 1))
+    return np.argsort(-means, kind="stable")
+
+
+def value_ranges(maps: np.ndarray, scaling: str, fixed: tuple[float, float] = (0.0, 1.0)
+                 ) -> tuple[np.ndarray, np.ndarray]:
+    """(low, high), each (C,): the colour range of every map under ``scaling``.
+
+    "map": each map from min(0, its minimum) to its maximum; "layer": every map over the
+    layer's range, so maps compare fairly; "fixed": ``fixed`` for all.
+    """
+    maps = np.asarray(maps, np.float32)
+    channels = maps.shape[-1]
+    if scaling == "map":
+        return np.minimum(maps.min(axis=(0, 1)), 0.0), maps.max(axis=(0, 1))
+    if scaling == "layer":
+        low, high = min(float(maps.min()), 0.0), float(maps.max())
+    elif scaling == "fixed":
+        low, high = float(fixed[0]), float(fixed[1])
+    else:
+        raise ValueError(f"unknown scaling {scaling!r}; choose one of {SCALINGS}")
+    return np.full(channels, low, np.float32), np.full(channels, high, np.float32)
+
+
+def mosaic(rgb: np.ndarray, order: np.ndarray, grid: int = GRID, gap: int = GAP,
+           background: tuple[int, int, int] = (40, 40, 40)) -> np.ndarray:
+    """(H, W, C, 3) coloured maps -> one (grid*(H+gap)-gap, grid*(W+gap)-gap, 3) picture.
+
+    Cell k (row k // grid, column k % grid) shows map ``order[k]``. A pad, a reshape and a
+    transpose: no Python loop over maps or pixels.
+    """
+    h, w, channels, _ = rgb.shape
+    cells = np.empty((h + gap, w + gap, grid * grid, 3), np.uint8)
+    cells[...] = background
+    cells[:h, :w, :channels] = rgb[:, :, np.asarray(order)]
+    tiled = cells.reshape(h + gap, w + gap, grid, grid, 3).transpose(2, 0, 3, 1, 4)
+    tiled = tiled.reshape(grid * (h + gap), grid * (w + gap), 3)
+    return np.ascontiguousarray(tiled[: grid * (h + gap) - gap, : grid * (w + gap) - gap])
+
+
+def layer_mosaic(maps: np.ndarray, order: np.ndarray, scaling: str, table: np.ndarray = VIRIDIS,
+                 fixed: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
+    """A layer's (H, W, C) maps, coloured under ``scaling`` and tiled in ``order``."""
+    from gui.explore.colors import colorize
+
+    low, high = value_ranges(maps, scaling, fixed)
+    return mosaic(colorize(maps, low, high, table), order)
+
+
+def cell_at(x: float, y: float, map_shape: tuple[int, int], grid: int = GRID, gap: int = GAP
+            ) -> tuple[int, int, int] | None:
+    """Mosaic pixel coordinates -> (cell, row, col) inside that cell's map, or None in a gap."""
+    h, w = map_shape
+    if x < 0 or y < 0:
+        return None
+    gx, col = divmod(int(x), w + gap)
+    gy, row = divmod(int(y), h + gap)
+    if gx >= grid or gy >= grid or row >= h or col >= w:
+        return None
+    return gy * grid + gx, row, col
