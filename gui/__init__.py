@@ -1,0 +1,5 @@
+"""Sketchscope's pixels and events: the canvas, the views of the network, the main window.
+
+Models are loaded and run only in the inference thread (``gui.worker``); importing ``gui`` never
+imports TensorFlow, Keras or SciPy, so the window is up before they are.
+"""

@@ -40,3 +40,13 @@ def test_the_binding_keeps_none_alive(qapp):
     for _ in range(500):
         qapp.processEvents()
     assert sys.getrefcount(None) >= before - 50
+
+
+@pytest.mark.parametrize("args", [[], ["--dataset", "fashion"]])
+def test_python_main_py_shows_the_window(args, tmp_path):
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", SKETCHSCOPE_EXIT_WHEN="shown",
+               XDG_CONFIG_HOME=str(tmp_path))
+    proc = subprocess.run([sys.executable, "main.py", *args], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.startswith("sketchscope-shown ")

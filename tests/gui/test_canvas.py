@@ -2,6 +2,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
+from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
 from gui.canvas import DEFAULT_WIDTH, ERASER_FACTOR, PAGE_SIZE, Canvas
@@ -192,3 +193,13 @@ def test_the_page_stays_white_with_a_dark_palette(canvas, qtbot):
     assert shot.pixelColor(inside).lightness() > 250
     ink = page_to_widget(canvas, 140, 140)
     assert shot.pixelColor(ink).lightness() < 40
+
+
+def test_a_finger_draws_too(canvas):
+    finger = QTest.createTouchDevice()
+    QTest.touchEvent(canvas, finger).press(0, page_to_widget(canvas, 40, 140)).commit()
+    for x, y in line(40, 140, 240, 140)[1:]:
+        QTest.touchEvent(canvas, finger).move(0, page_to_widget(canvas, x, y)).commit()
+    QTest.touchEvent(canvas, finger).release(0, page_to_widget(canvas, 240, 140)).commit()
+    assert len(canvas.strokes()) == 1
+    assert ink_at(canvas.image(), 140, 140) > 200

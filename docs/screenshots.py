@@ -1,0 +1,140 @@
+"""Make docs/screenshot-mnist.png and docs/screenshot-fashion.png: draw with the mouse, grab.
+
+    xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots.py
+
+Uses the shipped models; where one is missing, an untrained network of the same architecture
+stands in and the script says so. ``--dark`` renders with a dark colour scheme (for checking).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+# Page coordinates (0..280) of the strokes drawn for each dataset.
+THREE = [
+    [(92 + 55 * np.sin(a), 92 - 45 * np.cos(a)) for a in np.linspace(-1.9, 2.7, 16)],
+    [(118, 138), (150, 136)],
+    [(140, 136)] + [(95 + 60 * np.sin(a), 185 - 50 * np.cos(a)) for a in np.linspace(0.4, 3.9, 16)],
+]
+TSHIRT = [[(112, 48), (62, 62), (28, 112), (58, 134), (74, 118), (76, 236), (204, 236),
+           (206, 118), (222, 134), (252, 112), (218, 62), (168, 48), (152, 64), (128, 64),
+           (112, 48)]]
+
+
+def densify(points, step=8.0):
+    """Points every ``step`` page pixels along the polyline: one mouse event each."""
+    out = [points[0]]
+    for (x0, y0), (x1, y1) in zip(points, points[1:], strict=False):
+        n = max(1, int(np.hypot(x1 - x0, y1 - y0) // step))
+        out += [(x0 + (x1 - x0) * i / n, y0 + (y1 - y0) * i / n) for i in range(1, n + 1)]
+    return out
+
+
+def loader_for(dataset: str):
+    from model.architecture import build_cnn, build_dense
+    from model.inference import Predictor
+    from model.paths import model_path
+
+    if model_path(dataset, "cnn").is_file():
+        from gui.worker import load_shipped_predictor
+
+        return load_shipped_predictor(dataset)
+    print(f"NOTE: {model_path(dataset, 'cnn')} is missing: an UNTRAINED network stands in")
+    return Predictor(build_cnn(), dataset, build_dense())
+
+
+def dark_palette():
+    """A dark theme's palette, as a desktop in dark mode would hand it to Qt."""
+    from PySide6.QtGui import QColor, QPalette
+
+    palette = QPalette()
+    roles = QPalette.ColorRole
+    for role, colour in ((roles.Window, "#2b2b2b"), (roles.WindowText, "#e6e6e6"),
+                         (roles.Base, "#1e1e1e"), (roles.AlternateBase, "#333333"),
+                         (roles.Text, "#e6e6e6"), (roles.Button, "#3a3a3a"),
+                         (roles.ButtonText, "#e6e6e6"), (roles.Highlight, "#3d8ee0"),
+                         (roles.HighlightedText, "#ffffff"), (roles.Mid, "#555555"),
+                         (roles.PlaceholderText, "#8a8a8a")):
+        palette.setColor(role, QColor(colour))
+    for role in (roles.WindowText, roles.Text, roles.ButtonText):
+        palette.setColor(QPalette.ColorGroup.Disabled, role, QColor("#7a7a7a"))
+    return palette
+
+
+def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool) -> None:
+    from PySide6.QtCore import QPoint, QSettings, Qt
+    from PySide6.QtTest import QTest
+    from PySide6.QtWidgets import QApplication
+
+    from gui.canvas import PAGE_SIZE
+    from gui.main_window import MainWindow
+
+    app = QApplication.instance() or QApplication(["Sketchscope"])
+    if dark:
+        app.setStyle("Fusion")
+        app.setPalette(dark_palette())
+    settings = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(dataset, loader=loader_for, settings=settings)
+    window.resize(1400, 860)
+    window.show()
+    QTest.qWaitForWindowExposed(window)
+    deadline = time.time() + 120
+    while window.client.model_state(dataset) not in ("ready", "error") and time.time() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+    if compare:
+        window.compare_action.trigger()
+    canvas = window.canvas
+    rect = canvas.page_rect()
+    scale = rect.width() / PAGE_SIZE
+
+    def at(x, y):
+        return QPoint(round(rect.x() + x * scale), round(rect.y() + y * scale))
+
+    for stroke in strokes:
+        points = densify(stroke)
+        QTest.mousePress(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                         at(*points[0]))
+        for x, y in points[1:]:
+            QTest.mouseMove(canvas, at(x, y))
+            app.processEvents()
+        QTest.mouseRelease(canvas, Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier,
+                           at(*points[-1]))
+    deadline = time.time() + 30
+    while time.time() < deadline:
+        app.processEvents()
+        result = window.result()
+        if result is not None and result.seq == window.client.seq and window.feature_maps.painted():
+            break
+        time.sleep(0.02)
+    for _ in range(20):
+        app.processEvents()
+        time.sleep(0.01)
+    window.grab().save(str(out))
+    print(f"{out}: {window.probabilities.headline_text()}")
+    window.close()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--dark", action="store_true", help="a dark colour scheme")
+    parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    args = parser.parse_args()
+    args.out.mkdir(parents=True, exist_ok=True)
+    suffix = "-dark" if args.dark else ""
+    shoot("mnist", THREE, args.out / f"screenshot-mnist{suffix}.png", True, args.dark)
+    shoot("fashion", TSHIRT, args.out / f"screenshot-fashion{suffix}.png", False, args.dark)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

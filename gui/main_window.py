@@ -1,0 +1,526 @@
+"""The main window: the canvas on the left; what the network sees, its guess and its feature
+maps on the right; menus, a toolbar and a status bar around them.
+
+This module must stay cheap to import: no TensorFlow, Keras, SciPy or ``model.inference``
+here. The models load in the inference thread (see ``gui.worker``) while the window is
+already up and the canvas usable.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QActionGroup,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QImage,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QSlider,
+    QSplitter,
+    QToolBar,
+    QVBoxLayout,
+    QWidget,
+)
+
+from gui.canvas import MAX_WIDTH, MIN_WIDTH, PAGE_SIZE, Canvas
+from gui.feature_maps import FeatureMapsPanel
+from gui.image_file import (
+    ImageFileError,
+    mosaic_for_export,
+    page_from_picture,
+    read_image,
+    write_png,
+)
+from gui.input_view import InputView
+from gui.probabilities import ProbabilityPanel
+from gui.qimage import qimage_to_rgba
+from gui.worker import InferenceClient, Loader, Result, load_shipped_predictor
+from model.architecture import CNN_TABLE, FEATURE_LAYERS
+from model.datasets import DATASET_NAMES, DATASETS, class_names
+
+APP_NAME = "Sketchscope"
+SHORT_NAMES = {"mnist": "digits", "fashion": "clothing"}
+BUTTON_NAMES = {"mnist": "Digits", "fashion": "Clothing"}
+SUBJECTS = {"mnist": "a digit", "fashion": "a piece of clothing"}
+SAVE_SIZE = 560  # pixels of a saved drawing (twice the working page)
+IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+
+
+def default_settings() -> QSettings:
+    """The user's settings: an INI file under the organisation "Sketchscope"."""
+    return QSettings(
+        QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME
+    )
+
+
+def _layer_shapes() -> tuple[tuple[str, tuple[int, ...]], ...]:
+    shapes = {row.name: row.output_shape for row in CNN_TABLE}
+    return tuple((name, shapes[name]) for name in FEATURE_LAYERS)
+
+
+def _section(title: str, content: QWidget) -> QWidget:
+    """A bold heading above ``content`` (no frame: the views paint the window's background)."""
+    section = QWidget()
+    layout = QVBoxLayout(section)
+    layout.setContentsMargins(6, 6, 6, 6)
+    heading = QLabel(f"<b>{title}</b>")
+    layout.addWidget(heading)
+    layout.addWidget(content, 1)
+    return section
+
+
+class MainWindow(QMainWindow):
+    """Draw on the left, watch the network on the right."""
+
+    sig_result_shown = Signal(object)
+    """A Result (the newest drawing, the current dataset) is now on screen."""
+
+    def __init__(
+        self,
+        dataset: str | None = None,
+        loader: Loader | None = None,
+        settings: QSettings | None = None,
+    ):
+        super().__init__()
+        self._settings = settings if settings is not None else default_settings()
+        saved = str(self._settings.value("dataset", "mnist"))
+        dataset = dataset or (saved if saved in DATASETS else "mnist")
+        self._dataset = dataset
+        self._result: Result | None = None  # what is on screen now
+        self._model_errors: dict[str, str] = {}  # one line per dataset whose model failed
+        self._client = InferenceClient(loader or load_shipped_predictor, dataset, self)
+
+        self.canvas = Canvas()
+        self.input_view = InputView()
+        self.probabilities = ProbabilityPanel(class_names(dataset))
+        self.feature_maps = FeatureMapsPanel(_layer_shapes())
+        self._build_actions()
+        self._build_layout()
+        self._build_menus_and_toolbar()
+        self._build_status_bar()
+        self.setAcceptDrops(True)
+
+        self.canvas.sig_image_changed.connect(self._on_image_changed)
+        self.canvas.sig_history_changed.connect(self._on_history_changed)
+        self._client.sig_result_ready.connect(self._on_result_ready)
+        self._client.sig_model_changed.connect(self._on_model_changed)
+
+        self._restore_settings()
+        self._set_dataset_ui(dataset)
+        self._on_history_changed()
+        self._client.preload([dataset])
+        self._client.preload([d for d in DATASET_NAMES if d != dataset])
+        self._submit()
+
+    # ------------------------------------------------------------------ building
+
+    def _action(self, text: str, slot, shortcut=None, checkable=False, tip="") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setCheckable(checkable)
+        if tip:
+            action.setStatusTip(tip)
+            action.setToolTip(tip)
+        action.triggered.connect(slot)
+        return action
+
+    def _build_actions(self) -> None:
+        key = QKeySequence.StandardKey
+        self.open_action = self._action("&Open Image…", self._on_open_triggered, key.Open,
+                                        tip="Open a picture to classify (it replaces the page)")
+        self.save_action = self._action("&Save Drawing As…", self._on_save_triggered, key.Save,
+                                        tip="Save the drawing as a PNG file")
+        self.export_input_action = self._action(
+            "Export Network &Input…", self._on_export_input_triggered,
+            tip="Save the 28 × 28 image the network sees as a PNG file")
+        self.export_maps_action = self._action(
+            "Export &Feature Maps…", self._on_export_maps_triggered,
+            tip="Save the four layers' 8 × 8 feature-map grids as PNG files")
+        self.quit_action = self._action("&Quit", self.close, key.Quit)
+        self.undo_action = self._action("&Undo", self.canvas.undo, key.Undo)
+        self.redo_action = self._action("&Redo", self.canvas.redo, key.Redo)
+        self.paste_action = self._action("&Paste Image", self._on_paste_triggered, key.Paste,
+                                         tip="Paste a picture from the clipboard")
+        self.clear_action = self._action("&Clear", self.canvas.clear, Qt.Key.Key_Escape,
+                                         tip="Wipe the page (Esc)")
+        self.pen_action = self._action("&Pen", lambda: self.canvas.set_eraser(False), "B",
+                                       checkable=True, tip="Draw (B)")
+        self.eraser_action = self._action("&Eraser", lambda: self.canvas.set_eraser(True), "E",
+                                          checkable=True, tip="Erase (E); the right button "
+                                          "and a pen's eraser end always erase")
+        tools = QActionGroup(self)
+        tools.addAction(self.pen_action)
+        tools.addAction(self.eraser_action)
+        self.pen_action.setChecked(True)
+        self.thinner_action = self._action("&Thinner Brush", lambda: self._step_width(-2), "[")
+        self.thicker_action = self._action("T&hicker Brush", lambda: self._step_width(2), "]")
+        self.compare_action = self._action(
+            "Compare with the &Dense Network", self._on_compare_changed, "D", checkable=True,
+            tip="Show the dense (no convolution) network's probabilities beside the CNN's")
+        self.compare_action.setIconText("Compare with Dense")
+        self.dataset_actions: dict[str, QAction] = {}
+        group = QActionGroup(self)
+        for i, name in enumerate(DATASET_NAMES):
+            action = self._action(
+                BUTTON_NAMES.get(name, name), lambda _=False, n=name: self.set_dataset(n),
+                f"Ctrl+{i + 1}", checkable=True, tip=f"Classify as {DATASETS[name].title}")
+            group.addAction(action)
+            self.dataset_actions[name] = action
+
+    def _build_layout(self) -> None:
+        self.width_slider = QSlider(Qt.Orientation.Horizontal)
+        self.width_slider.setRange(int(MIN_WIDTH), int(MAX_WIDTH))
+        self.width_slider.setValue(round(self.canvas.brush_width()))
+        self.width_slider.setToolTip("Brush width ([ and ])")
+        self.width_slider.setMaximumWidth(160)
+        self.width_slider.valueChanged.connect(self._on_brush_width_changed)
+
+        top = QWidget()
+        top_layout = QHBoxLayout(top)
+        top_layout.setContentsMargins(0, 0, 0, 0)
+        top_layout.addWidget(_section("What the network sees (28 × 28)", self.input_view), 2)
+        top_layout.addWidget(_section("Prediction", self.probabilities), 3)
+        maps_box = _section("Feature maps: 64 per layer, brighter is stronger",
+                            self.feature_maps)
+
+        self.right_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.right_splitter.addWidget(top)
+        self.right_splitter.addWidget(maps_box)
+        self.right_splitter.setStretchFactor(0, 4)
+        self.right_splitter.setStretchFactor(1, 5)
+        self.right_splitter.setChildrenCollapsible(False)
+
+        self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
+        self.main_splitter.addWidget(self.canvas)
+        self.main_splitter.addWidget(self.right_splitter)
+        self.main_splitter.setStretchFactor(0, 1)
+        self.main_splitter.setStretchFactor(1, 1)
+        self.main_splitter.setChildrenCollapsible(False)
+        self.setCentralWidget(self.main_splitter)
+
+    def _build_menus_and_toolbar(self) -> None:
+        menus = self.menuBar()
+        file_menu = menus.addMenu("&File")
+        file_menu.addActions([self.open_action, self.save_action])
+        file_menu.addSeparator()
+        file_menu.addActions([self.export_input_action, self.export_maps_action])
+        file_menu.addSeparator()
+        file_menu.addAction(self.quit_action)
+        edit_menu = menus.addMenu("&Edit")
+        edit_menu.addActions([self.undo_action, self.redo_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.paste_action, self.clear_action])
+        edit_menu.addSeparator()
+        edit_menu.addActions([self.pen_action, self.eraser_action,
+                              self.thinner_action, self.thicker_action])
+        model_menu = menus.addMenu("&Model")
+        model_menu.addActions(list(self.dataset_actions.values()))
+        model_menu.addSeparator()
+        model_menu.addAction(self.compare_action)
+
+        toolbar = QToolBar("Tools")
+        toolbar.setObjectName("tools")
+        toolbar.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextOnly)
+        toolbar.addActions(list(self.dataset_actions.values()))
+        toolbar.addSeparator()
+        toolbar.addActions([self.pen_action, self.eraser_action])
+        toolbar.addWidget(QLabel(" Width "))
+        toolbar.addWidget(self.width_slider)
+        toolbar.addSeparator()
+        toolbar.addActions([self.undo_action, self.redo_action, self.clear_action])
+        toolbar.addSeparator()
+        toolbar.addAction(self.compare_action)
+        self.addToolBar(toolbar)
+
+    def _build_status_bar(self) -> None:
+        self.model_status = QLabel()
+        self.busy = QProgressBar()
+        self.busy.setRange(0, 0)  # an indeterminate "working" bar
+        self.busy.setMaximumWidth(120)
+        self.busy.setTextVisible(False)
+        self.statusBar().addPermanentWidget(self.model_status)
+        self.statusBar().addPermanentWidget(self.busy)
+
+    # ------------------------------------------------------------------ public API
+
+    @property
+    def dataset(self) -> str:
+        return self._dataset
+
+    @property
+    def client(self) -> InferenceClient:
+        return self._client
+
+    def result(self) -> Result | None:
+        """What is on screen: the newest Result shown, or None."""
+        return self._result
+
+    def set_dataset(self, dataset: str) -> None:
+        """Classify as ``dataset`` from now on; the drawing stays."""
+        if dataset == self._dataset:
+            self._set_dataset_ui(dataset)
+            return
+        self._dataset = dataset
+        self._settings.setValue("dataset", dataset)
+        self._client.set_dataset(dataset)
+        self._set_dataset_ui(dataset)
+        self._submit()
+
+    def open_image(self, path: str | os.PathLike) -> bool:
+        """Put a picture file on the page. On failure: a message, and the drawing stays."""
+        try:
+            picture = read_image(path)
+        except ImageFileError as exc:
+            self._warn("Cannot open the image", str(exc))
+            return False
+        return self.open_picture(picture, Path(path).name)
+
+    def open_picture(self, picture: np.ndarray, name: str = "the picture") -> bool:
+        try:
+            page = page_from_picture(picture)
+        except ValueError as exc:  # BadImage or a zero-size picture
+            self._warn("Cannot open the image", f"{name}: {exc}")
+            return False
+        self.canvas.set_background(page)
+        self.statusBar().showMessage(f"Opened {name}", 4000)
+        return True
+
+    def save_drawing(self, path: str | os.PathLike) -> Path:
+        return write_png(path, self.canvas.render_image(SAVE_SIZE))
+
+    def export_input(self, path: str | os.PathLike) -> Path:
+        """The 28 x 28 network input as a PNG (ink bright, as the network gets it)."""
+        if self._result is None or self._result.image is None:
+            raise ValueError("there is no network input yet: draw something first")
+        return write_png(path, self._result.image)
+
+    def export_feature_maps(self, path: str | os.PathLike) -> list[Path]:
+        """The four 8 x 8 grids as PNGs: ``<stem>-conv1.png`` ... beside ``path``."""
+        if self._result is None or not self._result.grids:
+            raise ValueError("there are no feature maps yet: draw something first")
+        path = Path(path)
+        stem = path.stem if path.suffix.lower() == ".png" else path.name
+        return [
+            write_png(path.with_name(f"{stem}-{layer}.png"), mosaic_for_export(grid))
+            for layer, grid in zip(FEATURE_LAYERS, self._result.grids, strict=True)
+        ]
+
+    # ------------------------------------------------------------------ inference
+
+    def _submit(self) -> None:
+        self._client.submit(self.canvas.image(), dense=self.compare_action.isChecked())
+
+    def _on_image_changed(self, image: np.ndarray) -> None:
+        self._client.submit(image, dense=self.compare_action.isChecked())
+
+    def _on_compare_changed(self) -> None:
+        self._settings.setValue("compare_dense", self.compare_action.isChecked())
+        self._submit()
+
+    def _on_result_ready(self, result: Result) -> None:
+        names = class_names(result.dataset)
+        self._result = result
+        if result.empty:
+            self.input_view.set_pixels(None, "Draw something")
+            error = self._model_errors.get(result.dataset, "")
+            self.probabilities.show_message(
+                names, "Draw something",
+                f"No prediction: the model failed to load ({error})" if error
+                else f"Sketch {SUBJECTS[result.dataset]} and watch the network read it.")
+            self.feature_maps.set_grids((), ())
+        elif result.probabilities is None:
+            self.input_view.set_pixels(result.image)
+            state = self._client.model_state(result.dataset)
+            headline = "No prediction" if state == "error" else "Waiting for the model…"
+            self.probabilities.show_message(names, headline, result.error)
+            self.feature_maps.set_grids((), ())
+        else:
+            self.input_view.set_pixels(result.image)
+            dense = result.dense_probabilities
+            self.probabilities.show_probabilities(names, result.probabilities, dense)
+            if self.compare_action.isChecked() and dense is None:
+                self.probabilities.set_detail(
+                    f"No dense network is shipped for {SHORT_NAMES[result.dataset]}.")
+            self.feature_maps.set_grids(result.grids, result.shapes)
+        self._update_export_actions()
+        self.sig_result_shown.emit(result)
+
+    def _on_model_changed(self, dataset: str, state: str, message: str) -> None:
+        short = SHORT_NAMES.get(dataset, dataset)
+        if state == "error":
+            self._model_errors[dataset] = message
+            self.statusBar().showMessage(f"The {short} model failed to load: {message}")
+        elif state == "ready" and dataset == self._dataset:
+            self.statusBar().showMessage(f"The {short} model is ready", 3000)
+        if dataset == self._dataset:
+            self._show_model_state()
+            if state in ("ready", "error"):
+                self._submit()
+
+    def _show_model_state(self) -> None:
+        short = SHORT_NAMES.get(self._dataset, self._dataset)
+        state = self._client.model_state(self._dataset)
+        loading = state in ("", "loading")
+        self.busy.setVisible(loading)
+        self.model_status.setText(
+            {"error": f"No {short} model", "ready": f"{BUTTON_NAMES[self._dataset]} model"}.get(
+                state, f"Loading the {short} model…"))
+        if loading:
+            self.probabilities.show_message(
+                class_names(self._dataset), f"Loading the {short} model…",
+                "TensorFlow is starting; you can draw meanwhile.")
+
+    # ------------------------------------------------------------------ small handlers
+
+    def _set_dataset_ui(self, dataset: str) -> None:
+        self.dataset_actions[dataset].setChecked(True)
+        self.setWindowTitle(f"{APP_NAME} — {DATASETS[dataset].title}")
+        self._result = None
+        names = class_names(dataset)
+        self.probabilities.show_message(names, "Thinking…")
+        self.input_view.set_pixels(None, "")
+        self.feature_maps.set_grids((), ())
+        self._update_export_actions()
+        self._show_model_state()
+
+    def _on_history_changed(self) -> None:
+        self.undo_action.setEnabled(self.canvas.can_undo())
+        self.redo_action.setEnabled(self.canvas.can_redo())
+
+    def _on_brush_width_changed(self, value: int) -> None:
+        self.canvas.set_brush_width(value)
+        self._settings.setValue("brush_width", value)
+
+    def _step_width(self, step: int) -> None:
+        self.width_slider.setValue(self.width_slider.value() + step)
+
+    def _update_export_actions(self) -> None:
+        has = self._result is not None and self._result.image is not None
+        self.export_input_action.setEnabled(has)
+        self.export_maps_action.setEnabled(has and bool(self._result.grids))
+
+    def _warn(self, title: str, message: str) -> None:
+        QMessageBox.warning(self, title, message)
+
+    # ------------------------------------------------------------------ files and clipboard
+
+    def _on_open_triggered(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open Image", self._last_folder(),
+                                              IMAGE_FILTER)
+        if path:
+            self._remember_folder(path)
+            self.open_image(path)
+
+    def _on_save_triggered(self) -> None:
+        self._save_with_dialog("Save Drawing", "drawing.png", self.save_drawing)
+
+    def _on_export_input_triggered(self) -> None:
+        self._save_with_dialog("Export Network Input", "network-input.png", self.export_input)
+
+    def _on_export_maps_triggered(self) -> None:
+        self._save_with_dialog("Export Feature Maps (one PNG per layer)", "feature-maps.png",
+                               self.export_feature_maps)
+
+    def _save_with_dialog(self, title: str, default_name: str, save) -> None:
+        suggestion = str(Path(self._last_folder()) / default_name)
+        path, _ = QFileDialog.getSaveFileName(self, title, suggestion, "PNG images (*.png)")
+        if not path:
+            return
+        self._remember_folder(path)
+        try:
+            written = save(path)
+        except (OSError, ValueError) as exc:
+            self._warn(title, f"Cannot save {Path(path).name}: {exc}")
+            return
+        names = ", ".join(p.name for p in (written if isinstance(written, list) else [written]))
+        self.statusBar().showMessage(f"Saved {names}", 5000)
+
+    def _last_folder(self) -> str:
+        return str(self._settings.value("last_folder", str(Path.home())))
+
+    def _remember_folder(self, path: str) -> None:
+        self._settings.setValue("last_folder", str(Path(path).parent))
+
+    def _on_paste_triggered(self) -> None:
+        self._take_mime(QGuiApplication.clipboard().mimeData(), "the clipboard")
+
+    def _take_mime(self, mime, where: str) -> bool:
+        """Open what a drop or the clipboard carries: a local file, or image data."""
+        if mime is None:
+            return False
+        for url in mime.urls() if mime.hasUrls() else []:
+            if url.isLocalFile():
+                return self.open_image(url.toLocalFile())
+        if mime.hasImage():
+            image = mime.imageData()
+            if isinstance(image, QImage) and not image.isNull():
+                return self.open_picture(qimage_to_rgba(image), f"the image from {where}")
+        if mime.hasText() and Path(mime.text().strip()).is_file():
+            return self.open_image(mime.text().strip())
+        self.statusBar().showMessage(f"There is no image in {where}", 4000)
+        return False
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:
+        mime = event.mimeData()
+        if mime.hasImage() or any(u.isLocalFile() for u in mime.urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:
+        if self._take_mime(event.mimeData(), "the drop"):
+            event.acceptProposedAction()
+
+    # ------------------------------------------------------------------ settings
+
+    def _restore_settings(self) -> None:
+        s = self._settings
+        try:
+            width = int(s.value("brush_width", round(self.canvas.brush_width())))
+        except (TypeError, ValueError):
+            width = round(self.canvas.brush_width())
+        self.width_slider.setValue(width)
+        self.canvas.set_brush_width(self.width_slider.value())
+        self.compare_action.setChecked(str(s.value("compare_dense", "false")).lower() == "true")
+        for key, restore in (("geometry", self.restoreGeometry),
+                             ("window_state", self.restoreState),
+                             ("splitter/main", self.main_splitter.restoreState),
+                             ("splitter/right", self.right_splitter.restoreState)):
+            value = s.value(key)
+            if isinstance(value, QByteArray):
+                restore(value)
+        if not isinstance(s.value("geometry"), QByteArray):
+            self.resize(1280, 800)
+
+    def save_settings(self) -> None:
+        s = self._settings
+        s.setValue("dataset", self._dataset)
+        s.setValue("brush_width", self.width_slider.value())
+        s.setValue("compare_dense", self.compare_action.isChecked())
+        s.setValue("geometry", self.saveGeometry())
+        s.setValue("window_state", self.saveState())
+        s.setValue("splitter/main", self.main_splitter.saveState())
+        s.setValue("splitter/right", self.right_splitter.saveState())
+        s.sync()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        self.save_settings()
+        self._client.shutdown()
+        super().closeEvent(event)
+
+
+__all__ = ["MainWindow", "PAGE_SIZE", "default_settings"]

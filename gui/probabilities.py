@@ -1,0 +1,159 @@
+"""The ten class probabilities as labelled bars, with a one-line verdict above them."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QRectF, QSize, Qt
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPalette
+from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
+
+LOW_CONFIDENCE = 0.5  # below this the verdict says the network is not sure
+DENSE_COLOUR = QColor(230, 130, 30)  # the comparison network: orange on light and dark themes
+
+
+def verdict(names: tuple[str, ...], probabilities: np.ndarray, who: str = "") -> str:
+    """The one-line verdict, e.g. "It's a 7 (97%)" or "Not sure, maybe a 7 (43%)"."""
+    top = int(np.argmax(probabilities))
+    share = f"{100.0 * float(probabilities[top]):.0f}%"
+    prefix = f"{who}: " if who else ""
+    if probabilities[top] < LOW_CONFIDENCE:
+        return f"{prefix}Not sure, maybe {_article(names[top])} ({share})"
+    return f"{prefix}It's {_article(names[top])} ({share})"
+
+
+def _article(name: str) -> str:
+    """A class name with its article: "a 7", "an 8", "a Sneaker", "an Ankle boot", "trousers"."""
+    if name == "Trouser":
+        return "trousers"
+    return f"an {name}" if name[0].lower() in "aeiou8" else f"a {name}"
+
+
+class ProbabilityChart(QWidget):
+    """Ten rows: class name, bar, percentage; a second bar per row for the dense network."""
+
+    def __init__(self, names: tuple[str, ...], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self._names = names
+        self._cnn: np.ndarray | None = None
+        self._dense: np.ndarray | None = None
+        self.version = 0
+        self.painted_version = 0
+
+    def sizeHint(self) -> QSize:
+        return QSize(300, 10 * 2 * self.fontMetrics().height())
+
+    def minimumSizeHint(self) -> QSize:
+        return QSize(180, len(self._names) * self.fontMetrics().height())
+
+    def names(self) -> tuple[str, ...]:
+        return self._names
+
+    def probabilities(self) -> np.ndarray | None:
+        return self._cnn
+
+    def dense_probabilities(self) -> np.ndarray | None:
+        return self._dense
+
+    def top_class(self) -> int | None:
+        return None if self._cnn is None else int(np.argmax(self._cnn))
+
+    def set_data(self, names, cnn: np.ndarray | None, dense: np.ndarray | None = None) -> None:
+        self._names = tuple(names)
+        self._cnn, self._dense = cnn, dense
+        self.version += 1
+        self.update()
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        palette = self.palette()
+        bold = QFont(self.font())
+        bold.setBold(True)
+        metrics = QFontMetricsF(bold)
+        name_width = max(metrics.horizontalAdvance(n) for n in self._names) + 8
+        column = metrics.horizontalAdvance("100.0%") + 6
+        columns = 1 if self._dense is None else 2
+        row_height = self.height() / len(self._names)
+        bar_left = name_width
+        bar_width = max(self.width() - name_width - columns * column, 10.0)
+        top = self.top_class()
+        with QPainter(self) as painter:
+            for i, name in enumerate(self._names):
+                y = i * row_height
+                is_top = i == top
+                painter.setFont(bold if is_top else self.font())
+                painter.setPen(palette.color(QPalette.ColorRole.WindowText))
+                painter.drawText(QRectF(0, y, name_width - 6, row_height),
+                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
+                track = QRectF(bar_left, y + row_height * 0.15, bar_width, row_height * 0.7)
+                painter.fillRect(track, palette.color(QPalette.ColorRole.Base))
+                if self._cnn is None:
+                    continue
+                bars = [(self._cnn[i], self._top_colour() if is_top else self._bar_colour())]
+                if self._dense is not None:
+                    bars.append((self._dense[i], DENSE_COLOUR))
+                height = track.height() / len(bars)
+                for j, (p, colour) in enumerate(bars):
+                    bar = QRectF(track.x(), track.y() + j * height, float(p) * bar_width, height)
+                    painter.fillRect(bar, colour)
+                align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+                for j, (p, colour) in enumerate(bars):
+                    if j:
+                        painter.setPen(colour)
+                    cell = QRectF(bar_left + bar_width + j * column, y, column, row_height)
+                    painter.drawText(cell, align, f"{100.0 * float(p):.1f}%")
+        self.painted_version = self.version
+
+    def _top_colour(self) -> QColor:
+        return self.palette().color(QPalette.ColorRole.Highlight)
+
+    def _bar_colour(self) -> QColor:
+        colour = QColor(self.palette().color(QPalette.ColorRole.Highlight))
+        colour.setAlphaF(0.45)
+        return colour
+
+
+class ProbabilityPanel(QWidget):
+    """The verdict line ("It's a 7 (97%)", "Draw something", an error) above the chart."""
+
+    def __init__(self, names: tuple[str, ...], parent: QWidget | None = None):
+        super().__init__(parent)
+        self.headline = QLabel()
+        self.headline.setWordWrap(True)
+        font = self.headline.font()
+        font.setPointSizeF(font.pointSizeF() * 1.3)
+        font.setBold(True)
+        self.headline.setFont(font)
+        self.detail = QLabel()
+        self.detail.setWordWrap(True)
+        self.detail.setVisible(False)
+        self.chart = ProbabilityChart(names)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.headline)
+        layout.addWidget(self.detail)
+        layout.addWidget(self.chart, 1)
+
+    def headline_text(self) -> str:
+        return self.headline.text()
+
+    def detail_text(self) -> str:
+        return self.detail.text() if self.detail.isVisibleTo(self) else ""
+
+    def show_message(self, names: tuple[str, ...], headline: str, detail: str = "") -> None:
+        """No probabilities: a message instead of a guess (empty page, loading, an error)."""
+        self.headline.setText(headline)
+        self.set_detail(detail)
+        self.chart.set_data(names, None)
+
+    def show_probabilities(self, names, cnn: np.ndarray, dense: np.ndarray | None) -> None:
+        self.headline.setText(verdict(names, cnn))
+        legend = ""
+        if dense is not None:
+            legend = f"{verdict(names, dense, 'Dense network (orange)')}"
+        self.set_detail(legend)
+        self.chart.set_data(names, cnn, dense)
+
+    def set_detail(self, text: str) -> None:
+        """The smaller line under the verdict (hidden when empty)."""
+        self.detail.setText(text)
+        self.detail.setVisible(bool(text))

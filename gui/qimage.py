@@ -1,0 +1,43 @@
+"""NumPy arrays <-> QImage without per-pixel loops (after pyqtgraph's ``ndarray_to_qimage``)."""
+
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtGui import QImage
+
+_FORMATS = {
+    1: QImage.Format.Format_Grayscale8,
+    3: QImage.Format.Format_RGB888,
+    4: QImage.Format.Format_RGBA8888,
+}
+
+
+def array_to_qimage(array: np.ndarray) -> QImage:
+    """A (H, W) gray, (H, W, 3) RGB or (H, W, 4) RGBA uint8 array -> a QImage sharing its memory.
+
+    The QImage does not copy the pixels: keep ``array`` alive as long as the image (the widgets
+    store both side by side) or call ``.copy()`` on the result.
+    """
+    if array.dtype != np.uint8:
+        raise TypeError(f"expected uint8 pixels, got {array.dtype}")
+    channels = 1 if array.ndim == 2 else array.shape[2]
+    if array.ndim not in (2, 3) or channels not in _FORMATS:
+        raise ValueError(f"expected (H, W), (H, W, 3) or (H, W, 4), got shape {array.shape}")
+    if not array.flags.c_contiguous:
+        raise ValueError("the array must be C-contiguous (use np.ascontiguousarray)")
+    height, width = array.shape[:2]
+    return QImage(array.data, width, height, array.strides[0], _FORMATS[channels])
+
+
+def qimage_to_gray(image: QImage) -> np.ndarray:
+    """A QImage of any format -> a new (H, W) uint8 gray array (alpha is ignored)."""
+    gray = image.convertToFormat(QImage.Format.Format_Grayscale8)
+    rows = np.frombuffer(gray.constBits(), np.uint8).reshape(gray.height(), gray.bytesPerLine())
+    return rows[:, : gray.width()].copy()
+
+
+def qimage_to_rgba(image: QImage) -> np.ndarray:
+    """A QImage of any format -> a new (H, W, 4) uint8 RGBA array."""
+    rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)
+    rows = np.frombuffer(rgba.constBits(), np.uint8).reshape(rgba.height(), rgba.bytesPerLine())
+    return rows[:, : 4 * rgba.width()].reshape(rgba.height(), rgba.width(), 4).copy()

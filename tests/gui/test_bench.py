@@ -1,0 +1,36 @@
+"""The GUI benchmark's machinery (its figures are wall-clock times: never asserted here)."""
+
+import math
+
+from gui.bench import Row, bench_live, format_table, parse_args, rss_mb
+
+from .conftest import FakePredictor
+
+
+def test_table_has_a_row_per_figure_and_says_which_targets_are_met():
+    table = format_table([Row("inference", "0.9 ms", "<= 2 ms", True),
+                          Row("launch", "1.4 s", "<= 1.0 s", False),
+                          Row("memory", "not measured", "-", None)])
+    lines = table.splitlines()
+    assert len(lines) == 5 and all(line.startswith("|") for line in lines)
+    assert lines[2].rstrip(" |").endswith("yes") and lines[3].rstrip(" |").endswith("NO")
+    assert len({len(line) for line in lines}) == 1  # aligned
+
+
+def test_resident_memory_is_read_from_proc():
+    mb = rss_mb()
+    assert math.isnan(mb) or 10 < mb < 100_000
+
+
+def test_live_driver_draws_through_the_real_window_until_it_has_repainted(qapp):
+    predictor = FakePredictor("mnist")
+    live = bench_live(predictor, updates=0, segments=15, log=lambda message: None)
+    assert len(live.latencies_s) == 15 and all(t > 0 for t in live.latencies_s)
+    assert live.updates == 35
+    assert predictor.calls >= 20  # inference really ran for the drawn segments
+    assert math.isnan(live.rss_1000_mb)
+
+
+def test_updates_option():
+    assert parse_args([]).updates == 10_000
+    assert parse_args(["--updates", "2000"]).updates == 2000
