@@ -133,12 +133,6 @@ def _area_matrix(n_in: int, n_out: int) -> np.ndarray:
     return np.clip(overlap, 0.0, None) / step
 
 
-def _crop(ink: np.ndarray) -> np.ndarray:
-    rows = np.flatnonzero(ink.any(axis=1))
-    cols = np.flatnonzero(ink.any(axis=0))
-    return ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
-
-
 def _fit(ink: np.ndarray, box: int) -> np.ndarray:
     h, w = ink.shape
     scale = box / max(h, w)
@@ -159,19 +153,42 @@ def _disk(radius: float) -> np.ndarray:
     return xx * xx + yy * yy <= radius * radius + 0.5
 
 
-def normalise_width(work: np.ndarray, style: Style) -> np.ndarray:
-    """Thicken (or thin) the strokes of a working-resolution ink map into the style's range."""
+def normalise_width(work: np.ndarray, style: Style) -> tuple[np.ndarray, int]:
+    """Thicken (or thin) the strokes of a working-resolution ink map into the style's range.
+
+    Returns the new map and the margin (pixels) added around it for thickening.
+    """
     width = stroke_width(work) / OVERSAMPLE
     if width < style.width_low:
         radius = (style.width_target - width) * OVERSAMPLE / 2.0
         pad = int(np.ceil(radius)) + 1
-        return ndimage.grey_dilation(np.pad(work, pad), footprint=_disk(radius))
+        return ndimage.grey_dilation(np.pad(work, pad), footprint=_disk(radius)), pad
     if style.width_high is not None and width > style.width_high:
         radius = (width - style.width_target) * OVERSAMPLE / 2.0
         thinner = ndimage.grey_erosion(work, footprint=_disk(radius))
         if thinner.max() >= 0.5:  # never erase a drawing to nothing
-            return thinner
-    return work
+            return thinner, 0
+    return work, 0
+
+
+@dataclass(frozen=True)
+class Geometry:
+    """Where the 28x28 input came from: maps its pixel coordinates back onto the drawing.
+
+    An output coordinate (y, x) (pixel edges: 0..28) lands at ``offset + (y, x) * scale`` in the
+    drawing's pixel coordinates (per axis).
+    """
+
+    offset: tuple[float, float]
+    scale: tuple[float, float]
+
+    def to_drawing(self, y: float, x: float) -> tuple[float, float]:
+        return (self.offset[0] + y * self.scale[0], self.offset[1] + x * self.scale[1])
+
+    def rect_to_drawing(self, top: float, left: float, height: float, width: float):
+        """An output rectangle -> (top, left, height, width) on the drawing."""
+        y0, x0 = self.to_drawing(top, left)
+        return (y0, x0, height * self.scale[0], width * self.scale[1])
 
 
 def preprocess(image: np.ndarray, dataset: str, polarity: str = "auto") -> np.ndarray:
@@ -179,6 +196,13 @@ def preprocess(image: np.ndarray, dataset: str, polarity: str = "auto") -> np.nd
 
     Raises EmptyDrawing when there is no ink to classify, BadImage when the array is no image.
     """
+    return preprocess_with_geometry(image, dataset, polarity)[0]
+
+
+def preprocess_with_geometry(
+    image: np.ndarray, dataset: str, polarity: str = "auto"
+) -> tuple[np.ndarray, Geometry]:
+    """:func:`preprocess`, and the :class:`Geometry` that maps its output back onto ``image``."""
     style = STYLES[dataset]
     ink = to_ink(image, polarity)
     ink[ink < INK_FLOOR] = 0.0
@@ -186,16 +210,32 @@ def preprocess(image: np.ndarray, dataset: str, polarity: str = "auto") -> np.nd
         2, MIN_INK_FRACTION * ink.size
     ):
         raise EmptyDrawing("the drawing is empty: draw something first")
-    work = _fit(_crop(ink), style.box * OVERSAMPLE)
+    (r0, c0), cropped = _crop_at(ink)
+    work = _fit(cropped, style.box * OVERSAMPLE)
+    s1 = (cropped.shape[0] / work.shape[0], cropped.shape[1] / work.shape[1])  # drawing px per work px
     work /= work.max()
-    work = normalise_width(work, style)
+    work, pad = normalise_width(work, style)
     work[work < INK_FLOOR] = 0.0
-    small = _fit(_crop(work), style.box)
+    (r1, c1), cropped = _crop_at(work)
+    small = _fit(cropped, style.box)
+    s2 = (cropped.shape[0] / small.shape[0], cropped.shape[1] / small.shape[1])  # work px per out px
     small /= small.max()
-    return _place(small, style)[:, :, None]
+    out, (top, left) = _place(small, style)
+    scale = (s2[0] * s1[0], s2[1] * s1[1])
+    offset = (
+        r0 + (r1 - pad - top * s2[0]) * s1[0],
+        c0 + (c1 - pad - left * s2[1]) * s1[1],
+    )
+    return out[:, :, None], Geometry(offset, scale)
 
 
-def _place(small: np.ndarray, style: Style) -> np.ndarray:
+def _crop_at(ink: np.ndarray) -> tuple[tuple[int, int], np.ndarray]:
+    rows = np.flatnonzero(ink.any(axis=1))
+    cols = np.flatnonzero(ink.any(axis=0))
+    return (int(rows[0]), int(cols[0])), ink[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+
+
+def _place(small: np.ndarray, style: Style) -> tuple[np.ndarray, tuple[int, int]]:
     h, w = small.shape
     if style.centre_of_mass:
         cy, cx = ndimage.center_of_mass(small)
@@ -207,7 +247,7 @@ def _place(small: np.ndarray, style: Style) -> np.ndarray:
     left = min(max(left, 0), SIZE - w)
     out = np.zeros((SIZE, SIZE), np.float32)
     out[top : top + h, left : left + w] = np.clip(small, 0.0, 1.0)
-    return out
+    return out, (top, left)
 
 
 def preprocess_dataset(images: np.ndarray, dataset: str) -> np.ndarray:

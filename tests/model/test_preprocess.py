@@ -164,3 +164,21 @@ def test_any_array_gives_a_valid_input_or_a_clear_empty_result(image, dataset):
     assert out.shape == (28, 28, 1) and out.dtype == np.float32
     assert np.isfinite(out).all()
     assert out.min() >= 0.0 and out.max() <= 1.0
+
+
+def test_geometry_maps_the_input_back_onto_the_drawing():
+    from model.preprocess import preprocess_with_geometry
+
+    page = np.full((400, 300), 255, np.uint8)
+    page[100:300, 120:160] = 0  # a bar, 200 tall and 40 wide
+    for dataset in ("mnist", "fashion"):
+        out, geometry = preprocess_with_geometry(page, dataset)
+        np.testing.assert_array_equal(out, preprocess(page, dataset))
+        mask = out[:, :, 0] > 0.5
+        rows, cols = np.flatnonzero(mask.any(1)), np.flatnonzero(mask.any(0))
+        top, left = geometry.to_drawing(rows[0], cols[0])
+        bottom, right = geometry.to_drawing(rows[-1] + 1, cols[-1] + 1)
+        # The ink's box in the input lands on the bar's box on the page (within a pixel of 28).
+        tol = 400 / 28
+        assert abs(top - 100) < tol and abs(bottom - 300) < tol, (dataset, top, bottom)
+        assert abs(left - 120) < tol and abs(right - 160) < tol, (dataset, left, right)
