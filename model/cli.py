@@ -32,6 +32,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--seed", type=int, default=0)
     train.add_argument("--out", type=Path, help="the .keras file (default: the shipped one)")
     train.add_argument("--limit", type=int, help="train on the first N training images only")
+    train.add_argument("--init", type=Path, help="start from this trained model (fine-tuning)")
+    train.add_argument(
+        "--stage", choices=["base", "finetune"], default="base",
+        help="the recipe's schedule: the base run, or the fine-tuning run that follows it",
+    )
 
     ev = sub.add_parser("evaluate", help="accuracy on the full test split")
     ev.add_argument("--dataset", choices=DATASET_NAMES, required=True)
@@ -85,8 +90,11 @@ def _train(args) -> int:
     if args.out is not None and args.out.suffix != ".keras":
         _err(f"--out must end in .keras: {args.out}")
         return 2
+    from model.augment import recipe_for
+
     result = train(
-        args.dataset, args.arch, epochs=args.epochs, seed=args.seed, out=args.out, limit=args.limit
+        args.dataset, args.arch, epochs=args.epochs, seed=args.seed, out=args.out, limit=args.limit,
+        recipe=recipe_for(args.dataset, args.arch, args.stage), init=args.init,
     )
     print(json.dumps(result.card))
     return 0

@@ -14,6 +14,7 @@ import numpy as np
 from model import augment, datasets, paths
 from model.atomic import atomic_path, atomic_write_bytes
 from model.datasets import cache_dir
+from model.inference import load_keras_model
 from model.preprocess import preprocess_dataset
 
 
@@ -47,13 +48,15 @@ def train(
     out: str | Path | None = None,
     limit: int | None = None,
     recipe: augment.Recipe | None = None,
+    init: str | Path | None = None,
     verbose: int = 1,
     log=print,
 ) -> TrainResult:
     """Train ``arch`` on ``dataset`` and write ``out`` (.keras) plus its JSON model card.
 
     ``limit`` trains on the first ``limit`` training images (tests use small slices); the test
-    accuracy in the card is always measured on the full 10,000-image test split.
+    accuracy in the card is always measured on the full 10,000-image test split. ``init``
+    starts from a trained model's weights instead of fresh ones (a second, fine-tuning stage).
     """
     import keras
     import tensorflow as tf
@@ -84,15 +87,19 @@ def train(
             ),
         )
     parts_x, parts_y = [x_train], [y_train]
+    fraction = float(extra.get("sketch_fraction", 1.0))
     for part in recipe.sketches:
         sx, sy = augment.sketch_set(part, dataset, ds.x_train[: len(x_train)], ds.y_train, seed, log)
+        if fraction < 1.0:  # a random share of the cached set
+            keep = np.random.default_rng(seed).permutation(len(sx))[: int(len(sx) * fraction)]
+            sx, sy = sx[keep], sy[keep]
         parts_x.append(sx)
         parts_y.append(sy.astype(np.int64))
     x_all = np.concatenate(parts_x)
     y_all = np.concatenate(parts_y)
     log(f"training {arch} on {len(x_all)} images ({len(x_train)} {dataset} + sketches), {epochs} epochs")
 
-    model = build(arch)
+    model = load_keras_model(init) if init else build(arch)
     model.summary(print_fn=log)
     steps = epochs * int(np.ceil(len(x_all) / batch_size))
     schedule = keras.optimizers.schedules.CosineDecay(
@@ -104,20 +111,37 @@ def train(
     )
     optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=1e-4, use_ema=True)
     model.compile(
-        optimizer=optimizer, loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+        optimizer=optimizer,
+        loss="categorical_crossentropy",
+        metrics=[keras.metrics.CategoricalAccuracy(name="accuracy")],
     )
+    # Distillation (optional): the targets mix the true label with a trained teacher's
+    # probabilities on the same augmented batch.
+    teacher = load_keras_model(paths.model_path(dataset, extra["teacher"])) if extra.get("teacher") else None
+    mix = float(extra.get("teacher_weight", 0.5))
+
+    def targets(x, y):
+        onehot = tf.one_hot(y, 10)
+        return onehot if teacher is None else (1.0 - mix) * onehot + mix * teacher(x, training=False)
+
     layers = augment.online_layers(recipe, seed)
+
+    def batch_pair(x, y):
+        x = augment.apply_online(layers, x)
+        return x, targets(x, y)
+
     pipeline = (
         tf.data.Dataset.from_tensor_slices((x_all, y_all))
         .shuffle(len(x_all), seed=seed, reshuffle_each_iteration=True)
         .batch(batch_size)
-        .map(lambda x, y: (augment.apply_online(layers, x), y), num_parallel_calls=1)
+        .map(batch_pair, num_parallel_calls=1)
         .prefetch(2)
     )
     started = time.time()
     model.fit(pipeline, epochs=epochs, verbose=verbose, shuffle=False)
     seconds = time.time() - started
-    _, accuracy = model.evaluate(x_test, y_test, batch_size=1000, verbose=0)
+    predicted = model.predict(x_test, batch_size=1000, verbose=0).argmax(axis=1)
+    accuracy = float((predicted == y_test).mean())
     log(f"test accuracy on the full {dataset} test split: {accuracy:.4f}")
 
     card = {
@@ -128,6 +152,12 @@ def train(
         "train_images": int(len(x_train)),
         "sketch_images": int(len(x_all) - len(x_train)),
         "augmentation": list(recipe.online) + [f"{s.kind}x{s.count}" for s in recipe.sketches],
+        "teacher": extra.get("teacher"),
+        "sketch_fraction": fraction,
+        "init": str(init) if init else None,
+        "init_card": json.loads(paths.card_path(Path(init)).read_text())
+        if init and paths.card_path(Path(init)).is_file()
+        else None,
         "test_accuracy": round(float(accuracy), 5),
         "train_seconds": round(seconds, 1),
         "tensorflow": tf.__version__,
