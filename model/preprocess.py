@@ -141,7 +141,9 @@ def _fit(ink: np.ndarray, box: int) -> np.ndarray:
 
 def stroke_width(ink: np.ndarray) -> float:
     """Typical stroke width in pixels: twice the median distance-to-paper on the ridges, less 1."""
-    mask = ink >= 0.5 * ink.max()
+    # Padded: ink that fills its crop box still has paper around it (unpadded, a straight bar
+    # measured ~19 pixels wide instead of ~2).
+    mask = np.pad(ink >= 0.5 * ink.max(), 1)
     dist = ndimage.distance_transform_edt(mask)
     ridge = mask & (dist >= ndimage.maximum_filter(dist, size=3))
     return float(2.0 * np.median(dist[ridge]) - 1.0)

@@ -182,3 +182,10 @@ def test_geometry_maps_the_input_back_onto_the_drawing():
         tol = 400 / 28
         assert abs(top - 100) < tol and abs(bottom - 300) < tol, (dataset, top, bottom)
         assert abs(left - 120) < tol and abs(right - 160) < tol, (dataset, left, right)
+
+
+def test_stroke_width_of_ink_that_fills_its_box():
+    bar = np.zeros((40, 3))
+    bar[:, :] = 1.0  # a 3-pixel bar, cropped tight: no paper inside the array
+    assert stroke_width(bar) == pytest.approx(3.0, abs=1.0)
+    assert stroke_width(np.pad(bar, 5)) == pytest.approx(3.0, abs=1.0)
