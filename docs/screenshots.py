@@ -1,9 +1,11 @@
-"""Make docs/screenshot-mnist.png and docs/screenshot-fashion.png: draw with the mouse, grab.
+"""Make docs/screenshot-mnist.png, docs/screenshot-fashion.png and docs/screenshot-explore.png:
+draw with the mouse, grab.
 
     xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots.py
 
 Uses the shipped models; where one is missing, an untrained network of the same architecture
-stands in and the script says so. ``--dark`` renders with a dark colour scheme (for checking).
+stands in and the script says so. ``--dark`` renders with a dark colour scheme (for checking);
+``--explore-only`` makes only the Explore view's screenshot.
 """
 
 from __future__ import annotations
@@ -70,7 +72,36 @@ def dark_palette():
     return palette
 
 
-def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool) -> None:
+def wait(app, done, seconds: float) -> None:
+    deadline = time.time() + seconds
+    while not done() and time.time() < deadline:
+        app.processEvents()
+        time.sleep(0.02)
+
+
+def open_explore(app, window) -> None:
+    """Open the Explore view, enlarge a conv2 map and hover it: the receptive field shows on the
+    input and on the canvas."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtTest import QTest
+
+    panel = window.explore
+    shown = []
+    panel.sig_result_shown.connect(shown.append)
+    window.explore_action.trigger()
+    wait(app, lambda: bool(shown), 120)
+    window.resizeDocks([window.explore_dock], [600], Qt.Orientation.Vertical)
+    panel.select_layer("conv2")
+    order = panel.order
+    panel.open_map(int(order[0]))  # the map this drawing excites most, if sorted; else map 0
+    wait(app, lambda: False, 0.3)
+    canvas = panel.map_view.canvas
+    QTest.mouseMove(canvas, canvas.point_of(4, 3).toPoint())
+    wait(app, lambda: window.canvas.outline() is not None, 5)
+
+
+def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
+          explore: bool = False) -> None:
     from PySide6.QtCore import QPoint, QSettings, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
@@ -84,7 +115,10 @@ def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool) -> None:
         app.setPalette(dark_palette())
     settings = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(dataset, loader=loader_for, settings=settings)
-    window.resize(1400, 860)
+    if explore:
+        window.resize(1560, 960)
+    else:
+        window.resize(1400, 860)
     window.show()
     QTest.qWaitForWindowExposed(window)
     deadline = time.time() + 120
@@ -116,6 +150,8 @@ def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool) -> None:
         if result is not None and result.seq == window.client.seq and window.feature_maps.painted():
             break
         time.sleep(0.02)
+    if explore:
+        open_explore(app, window)
     for _ in range(20):
         app.processEvents()
         time.sleep(0.01)
@@ -128,11 +164,16 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dark", action="store_true", help="a dark colour scheme")
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
+    parser.add_argument("--explore-only", action="store_true",
+                        help="only the Explore view's screenshot")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     suffix = "-dark" if args.dark else ""
-    shoot("mnist", THREE, args.out / f"screenshot-mnist{suffix}.png", True, args.dark)
-    shoot("fashion", TSHIRT, args.out / f"screenshot-fashion{suffix}.png", False, args.dark)
+    if not args.explore_only:
+        shoot("mnist", THREE, args.out / f"screenshot-mnist{suffix}.png", True, args.dark)
+        shoot("fashion", TSHIRT, args.out / f"screenshot-fashion{suffix}.png", False, args.dark)
+    shoot("mnist", THREE, args.out / f"screenshot-explore{suffix}.png", False, args.dark,
+          explore=True)
     return 0
 
 

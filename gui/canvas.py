@@ -35,7 +35,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.qimage import qimage_to_gray
+from gui.qimage import array_to_qimage, qimage_to_gray
 
 PAGE_SIZE = 280  # the page the image signal carries: 10 pixels for each network pixel
 PAGE_COLOUR = QColor(255, 255, 255)  # always white, whatever the theme: the models expect it
@@ -46,6 +46,19 @@ ERASER_FACTOR = 2.0  # the eraser is this much wider than the brush
 MIN_PRESSURE_SHARE = 0.25  # a feather-light pen still draws a quarter of the width
 HISTORY_LIMIT = 200  # undo steps kept
 MARGIN = 6  # pixels between the page and the widget's edge
+OUTLINE_COLOUR = QColor(255, 214, 0)  # a receptive-field outline (over a dark halo)
+HALO_COLOUR = QColor(0, 0, 0, 170)
+
+
+def paint_outline(painter: QPainter, rect: QRectF) -> None:
+    """A yellow two-pixel rectangle over a dark halo: it reads on white paper and on black ink."""
+    painter.setBrush(Qt.BrushStyle.NoBrush)
+    for colour, width in ((HALO_COLOUR, 4.0), (OUTLINE_COLOUR, 2.0)):
+        pen = QPen(colour, width)
+        pen.setCosmetic(True)  # screen pixels, whatever the painter's scale
+        pen.setJoinStyle(Qt.PenJoinStyle.MiterJoin)
+        painter.setPen(pen)
+        painter.drawRect(rect)
 
 
 @dataclass
@@ -122,6 +135,8 @@ class Canvas(QWidget):
         self._stroke: Stroke | None = None  # the stroke being drawn, not yet in the history
         self._page = QImage(PAGE_SIZE, PAGE_SIZE, QImage.Format.Format_Grayscale8)
         self._display: QPixmap | None = None  # the page at screen resolution, redrawn lazily
+        self._outline: QRectF | None = None  # page pixels; painted over the page, not into it
+        self._overlay: tuple[QRectF, np.ndarray, QImage] | None = None  # rect, RGBA, its image
         self._render_page()
 
     # ------------------------------------------------------------------ public API
@@ -214,6 +229,32 @@ class Canvas(QWidget):
                 self._extend(x, y, width)
         self._finish_stroke()
 
+    # ------------------------------------------------------------------ overlays
+
+    def outline(self) -> QRectF | None:
+        """The rectangle outlined over the page (page pixels), or None."""
+        return self._outline
+
+    def set_outline(self, rect: QRectF | None) -> None:
+        """Outline ``rect`` (page pixels) over the page; None removes it. The drawing is untouched."""
+        if rect != self._outline:
+            self._outline = None if rect is None else QRectF(rect)
+            self.update()
+
+    def overlay_rect(self) -> QRectF | None:
+        """Where the overlay picture lies on the page (page pixels), or None when there is none."""
+        return None if self._overlay is None else self._overlay[0]
+
+    def set_overlay(self, rgba: np.ndarray | None, rect: QRectF | None = None) -> None:
+        """Lay an (H, W, 4) uint8 RGBA picture over the page rectangle ``rect`` (page pixels),
+        stretched to fit; None removes it. The drawing is untouched."""
+        if rgba is None or rect is None:
+            self._overlay = None
+        else:
+            pixels = np.ascontiguousarray(rgba, np.uint8)
+            self._overlay = (QRectF(rect), pixels, array_to_qimage(pixels))
+        self.update()
+
     # ------------------------------------------------------------------ geometry
 
     def page_rect(self) -> QRectF:
@@ -284,6 +325,14 @@ class Canvas(QWidget):
             painter.setPen(self.palette().color(QPalette.ColorRole.Mid))
             painter.drawRect(page.adjusted(-1, -1, 0, 0))
             painter.drawPixmap(page.topLeft(), self._display)
+            if self._overlay is not None or self._outline is not None:
+                painter.setClipRect(page)
+                painter.setTransform(self._display_transform())
+                if self._overlay is not None:
+                    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+                    painter.drawImage(self._overlay[0], self._overlay[2])
+                if self._outline is not None:
+                    paint_outline(painter, self._outline)
 
     # ------------------------------------------------------------------ drawing
 

@@ -7,6 +7,7 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from gui.canvas import paint_outline
 from gui.qimage import array_to_qimage
 
 GRID_ALPHA = 110  # how far grid lines are pulled towards grey: they read on black and white
@@ -27,6 +28,8 @@ class InputView(QWidget):
         self._pixels: np.ndarray | None = None
         self._placeholder = "Draw something"
         self._enlarged: tuple[tuple[int, int], np.ndarray, QImage] | None = None  # cache
+        self._outline: tuple[int, int, int, int] | None = None  # top, left, height, width
+        self._overlay: tuple[np.ndarray, QImage] | None = None  # RGBA over the pixels
         self.version = 0  # bumped by every change; ``painted_version`` catches up on paint
         self.painted_version = 0
 
@@ -43,6 +46,30 @@ class InputView(QWidget):
             self._placeholder = placeholder
         self._enlarged = None
         self.version += 1
+        self.update()
+
+    def outline(self) -> tuple[int, int, int, int] | None:
+        """The outlined rectangle, (top, left, height, width) in input pixels, or None."""
+        return self._outline
+
+    def set_outline(self, rect: tuple[int, int, int, int] | None) -> None:
+        """Outline (top, left, height, width) input pixels; None removes the outline."""
+        rect = None if rect is None else tuple(int(v) for v in rect)
+        if rect != self._outline:
+            self._outline = rect
+            self.update()
+
+    def overlay(self) -> np.ndarray | None:
+        """The RGBA picture laid over the pixels, or None."""
+        return None if self._overlay is None else self._overlay[0]
+
+    def set_overlay(self, rgba: np.ndarray | None) -> None:
+        """Lay an (H, W, 4) uint8 RGBA picture over the pixels (stretched); None removes it."""
+        if rgba is None:
+            self._overlay = None
+        else:
+            pixels = np.ascontiguousarray(rgba, np.uint8)
+            self._overlay = (pixels, array_to_qimage(pixels))
         self.update()
 
     def _cell_rect(self) -> tuple[QRect, int]:
@@ -71,6 +98,12 @@ class InputView(QWidget):
                                  self._placeholder)
             else:
                 painter.drawImage(rect.topLeft(), self._enlarged_image(cell))
+                if self._overlay is not None:
+                    painter.drawImage(rect, self._overlay[1])
+                if self._outline is not None:
+                    top, left, height, width = self._outline
+                    paint_outline(painter, QRect(rect.x() + left * cell, rect.y() + top * cell,
+                                                 width * cell, height * cell).toRectF())
             painter.setPen(self.palette().color(QPalette.ColorRole.Mid))
             painter.drawRect(rect.adjusted(0, 0, -1, -1))
         self.painted_version = self.version

@@ -9,10 +9,11 @@ already up and the canvas usable.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QRectF, QSettings, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -24,12 +25,15 @@ from PySide6.QtGui import (
     QKeySequence,
 )
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFileDialog,
+    QFrame,
     QHBoxLayout,
     QLabel,
     QMainWindow,
     QMessageBox,
     QProgressBar,
+    QScrollArea,
     QSlider,
     QSplitter,
     QToolBar,
@@ -38,6 +42,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui.canvas import MAX_WIDTH, MIN_WIDTH, PAGE_SIZE, Canvas
+from gui.explore.colors import overlay_rgba
+from gui.explore.panel import ExplorePanel
 from gui.feature_maps import FeatureMapsPanel
 from gui.image_file import (
     ImageFileError,
@@ -52,6 +58,7 @@ from gui.qimage import qimage_to_rgba
 from gui.worker import InferenceClient, Loader, Result, load_shipped_predictor
 from model.architecture import CNN_TABLE, FEATURE_LAYERS
 from model.datasets import DATASET_NAMES, DATASETS, class_names
+from model.paths import model_path
 
 APP_NAME = "Sketchscope"
 SHORT_NAMES = {"mnist": "digits", "fashion": "clothing"}
@@ -66,6 +73,11 @@ def default_settings() -> QSettings:
     return QSettings(
         QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME
     )
+
+
+def shipped_cnn_path(dataset: str) -> Path:
+    """The CNN the Explore view opens for ``dataset``."""
+    return model_path(dataset, "cnn")
 
 
 def _layer_shapes() -> tuple[tuple[str, tuple[int, ...]], ...]:
@@ -95,6 +107,7 @@ class MainWindow(QMainWindow):
         dataset: str | None = None,
         loader: Loader | None = None,
         settings: QSettings | None = None,
+        explore_model: Callable[[str], Path] = shipped_cnn_path,
     ):
         super().__init__()
         self._settings = settings if settings is not None else default_settings()
@@ -104,11 +117,16 @@ class MainWindow(QMainWindow):
         self._result: Result | None = None  # what is on screen now
         self._model_errors: dict[str, str] = {}  # one line per dataset whose model failed
         self._client = InferenceClient(loader or load_shipped_predictor, dataset, self)
+        self._explore_model = explore_model
+        self._explored: tuple[Path, str] | None = None  # the model the Explore view has
+        self._explored_geometry = None  # Geometry of the input last fed to the Explore view
+        self._saliency: np.ndarray | None = None  # the Explore view's saliency, (28, 28)
 
         self.canvas = Canvas()
         self.input_view = InputView()
         self.probabilities = ProbabilityPanel(class_names(dataset))
         self.feature_maps = FeatureMapsPanel(_layer_shapes())
+        self.explore = ExplorePanel(settings=self._settings)
         self._build_actions()
         self._build_layout()
         self._build_menus_and_toolbar()
@@ -119,6 +137,10 @@ class MainWindow(QMainWindow):
         self.canvas.sig_history_changed.connect(self._on_history_changed)
         self._client.sig_result_ready.connect(self._on_result_ready)
         self._client.sig_model_changed.connect(self._on_model_changed)
+        self.explore.sig_receptive_field.connect(self._on_receptive_field_changed)
+        self.explore.sig_saliency_changed.connect(self._on_saliency_changed)
+        self.explore.sig_result_shown.connect(self._on_explore_result_shown)
+        self.explore_dock.visibilityChanged.connect(self._on_explore_visibility_changed)
 
         self._restore_settings()
         self._set_dataset_ui(dataset)
@@ -152,6 +174,9 @@ class MainWindow(QMainWindow):
         self.export_maps_action = self._action(
             "Export &Feature Maps…", self._on_export_maps_triggered,
             tip="Save the four layers' 8 × 8 feature-map grids as PNG files")
+        self.export_explore_action = self._action(
+            "Export &Explore View as PNG…", self._on_export_explore_triggered,
+            tip="Save the whole Explore view as a PNG file")
         self.quit_action = self._action("&Quit", self.close, key.Quit)
         self.undo_action = self._action("&Undo", self.canvas.undo, key.Undo)
         self.redo_action = self._action("&Redo", self.canvas.redo, key.Redo)
@@ -214,12 +239,33 @@ class MainWindow(QMainWindow):
         self.main_splitter.setChildrenCollapsible(False)
         self.setCentralWidget(self.main_splitter)
 
+        self.explore_dock = QDockWidget("Explore: inside the network", self)
+        self.explore_dock.setObjectName("explore")
+        scroller = QScrollArea()  # the dock may be shorter than the panel likes
+        scroller.setWidget(self.explore)
+        scroller.setWidgetResizable(True)
+        scroller.setFrameShape(QFrame.Shape.NoFrame)
+        self.explore_dock.setWidget(scroller)
+        self.explore_dock.setAllowedAreas(Qt.DockWidgetArea.BottomDockWidgetArea
+                                          | Qt.DockWidgetArea.RightDockWidgetArea)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.explore_dock)
+        self.explore_dock.hide()  # one click away: View > Explore (F2)
+        self.explore_action = self.explore_dock.toggleViewAction()
+        self.explore_action.setText("&Explore")
+        self.explore_action.setIconText("Explore")
+        self.explore_action.setShortcut(QKeySequence(Qt.Key.Key_F2))
+        tip = ("Explore the network (F2): every layer's maps, receptive fields on the drawing, "
+               "switching channels off, saliency")
+        self.explore_action.setStatusTip(tip)
+        self.explore_action.setToolTip(tip)
+
     def _build_menus_and_toolbar(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
         file_menu.addActions([self.open_action, self.save_action])
         file_menu.addSeparator()
-        file_menu.addActions([self.export_input_action, self.export_maps_action])
+        file_menu.addActions([self.export_input_action, self.export_maps_action,
+                              self.export_explore_action])
         file_menu.addSeparator()
         file_menu.addAction(self.quit_action)
         edit_menu = menus.addMenu("&Edit")
@@ -233,6 +279,8 @@ class MainWindow(QMainWindow):
         model_menu.addActions(list(self.dataset_actions.values()))
         model_menu.addSeparator()
         model_menu.addAction(self.compare_action)
+        view_menu = menus.addMenu("&View")
+        view_menu.addAction(self.explore_action)
 
         toolbar = QToolBar("Tools")
         toolbar.setObjectName("tools")
@@ -246,6 +294,7 @@ class MainWindow(QMainWindow):
         toolbar.addActions([self.undo_action, self.redo_action, self.clear_action])
         toolbar.addSeparator()
         toolbar.addAction(self.compare_action)
+        toolbar.addAction(self.explore_action)
         self.addToolBar(toolbar)
 
     def _build_status_bar(self) -> None:
@@ -321,12 +370,17 @@ class MainWindow(QMainWindow):
             for layer, grid in zip(FEATURE_LAYERS, self._result.grids, strict=True)
         ]
 
+    def export_explore_view(self, path: str | os.PathLike) -> Path:
+        """The whole Explore view as a PNG, written atomically."""
+        return self.explore.export_view("panel", path)
+
     # ------------------------------------------------------------------ inference
 
     def _submit(self) -> None:
         self._client.submit(self.canvas.image(), dense=self.compare_action.isChecked())
 
     def _on_image_changed(self, image: np.ndarray) -> None:
+        self._hide_overlays()  # they describe the drawing before this change
         self._client.submit(image, dense=self.compare_action.isChecked())
 
     def _on_compare_changed(self) -> None:
@@ -359,6 +413,7 @@ class MainWindow(QMainWindow):
                     f"No dense network is shipped for {SHORT_NAMES[result.dataset]}.")
             self.feature_maps.set_grids(result.grids, result.shapes)
         self._update_export_actions()
+        self._feed_explore()
         self.sig_result_shown.emit(result)
 
     def _on_model_changed(self, dataset: str, state: str, message: str) -> None:
@@ -385,6 +440,67 @@ class MainWindow(QMainWindow):
             self.probabilities.show_message(
                 class_names(self._dataset), f"Loading the {short} model…",
                 "TensorFlow is starting; you can draw meanwhile.")
+
+    # ------------------------------------------------------------------ the Explore view
+
+    def explore_visible(self) -> bool:
+        return self.explore_dock.isVisible()
+
+    def _feed_explore(self) -> None:
+        """Give the Explore view the current model and network input, only while it is shown:
+        hidden, it costs live drawing nothing."""
+        if not self.explore_visible():
+            return
+        wanted = (self._explore_model(self._dataset), self._dataset)
+        if wanted != self._explored:
+            self._explored = wanted
+            self.explore.set_model(*wanted)
+        result = self._result
+        image = None if result is None else result.net_input
+        self._explored_geometry = None if image is None else result.geometry
+        self.explore.set_image(image)
+
+    def _on_explore_visibility_changed(self, visible: bool) -> None:
+        self._update_export_actions()
+        if visible:
+            self._feed_explore()
+        else:
+            self._hide_overlays()
+
+    def _on_receptive_field_changed(self, rect) -> None:
+        """Outline what the hovered map position sees, on the 28 x 28 input and on the page."""
+        geometry = self._explored_geometry
+        if rect is None or geometry is None or not self.explore_visible():
+            self.input_view.set_outline(None)
+            self.canvas.set_outline(None)
+            return
+        self.input_view.set_outline((rect.top, rect.left, rect.height, rect.width))
+        self.canvas.set_outline(_page_rect(geometry, rect.top, rect.left, rect.height, rect.width))
+
+    def _on_saliency_changed(self, saliency: np.ndarray | None) -> None:
+        self._saliency = saliency
+        self._show_saliency()
+
+    def _on_explore_result_shown(self, _result) -> None:
+        self._show_saliency()  # answers the newest input: its saliency is current again
+
+    def _show_saliency(self) -> None:
+        geometry = self._explored_geometry
+        if self._saliency is None or geometry is None or not self.explore_visible():
+            self.input_view.set_overlay(None)
+            self.canvas.set_overlay(None)
+            return
+        rgba = overlay_rgba(self._saliency)
+        self.input_view.set_overlay(rgba)
+        self.canvas.set_overlay(rgba, _page_rect(geometry, 0, 0, 28, 28))
+
+    def _hide_overlays(self) -> None:
+        """Take the outline and the saliency off both views (the saliency comes back with the
+        Explore view's next answer)."""
+        self.input_view.set_outline(None)
+        self.input_view.set_overlay(None)
+        self.canvas.set_outline(None)
+        self.canvas.set_overlay(None)
 
     # ------------------------------------------------------------------ small handlers
 
@@ -414,6 +530,7 @@ class MainWindow(QMainWindow):
         has = self._result is not None and self._result.image is not None
         self.export_input_action.setEnabled(has)
         self.export_maps_action.setEnabled(has and bool(self._result.grids))
+        self.export_explore_action.setEnabled(self.explore_visible())
 
     def _warn(self, title: str, message: str) -> None:
         QMessageBox.warning(self, title, message)
@@ -436,6 +553,9 @@ class MainWindow(QMainWindow):
     def _on_export_maps_triggered(self) -> None:
         self._save_with_dialog("Export Feature Maps (one PNG per layer)", "feature-maps.png",
                                self.export_feature_maps)
+
+    def _on_export_explore_triggered(self) -> None:
+        self._save_with_dialog("Export Explore View", "explore.png", self.export_explore_view)
 
     def _save_with_dialog(self, title: str, default_name: str, save) -> None:
         suggestion = str(Path(self._last_folder()) / default_name)
@@ -520,7 +640,14 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:
         self.save_settings()
         self._client.shutdown()
+        self.explore.shutdown()
         super().closeEvent(event)
+
+
+def _page_rect(geometry, top: float, left: float, height: float, width: float) -> QRectF:
+    """A rectangle of network-input pixels -> where it came from on the page (page pixels)."""
+    y, x, h, w = geometry.rect_to_drawing(top, left, height, width)
+    return QRectF(x, y, w, h)
 
 
 __all__ = ["MainWindow", "PAGE_SIZE", "default_settings"]

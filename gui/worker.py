@@ -17,12 +17,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from gui.colormap import feature_grid, input_pixels
+
+if TYPE_CHECKING:  # model.preprocess imports SciPy: kept off the start-up path
+    from model.preprocess import Geometry
 
 
 class PredictorLike(Protocol):
@@ -67,6 +70,8 @@ class Result:
     grids: tuple[np.ndarray, ...] = ()  # four RGBA feature-map mosaics, FEATURE_LAYERS order
     shapes: tuple[tuple[int, ...], ...] = ()  # the four layers' output shapes
     error: str = ""  # one line: why there are no probabilities
+    net_input: np.ndarray | None = None  # (28, 28, 1) float32: the network input itself
+    geometry: Geometry | None = None  # maps the 28 x 28 input back onto the drawing
 
     @property
     def empty(self) -> bool:
@@ -84,31 +89,32 @@ def infer(predictor: PredictorLike | None, request: Request, load_error: str = "
     With no predictor (still loading or failed) the result carries the network input only,
     and ``load_error``.
     """
-    from model.preprocess import EmptyDrawing, preprocess  # SciPy: kept off the start-up path
+    from model.preprocess import EmptyDrawing, preprocess_with_geometry  # SciPy: off start-up
 
     try:
-        image = preprocess(request.drawing, request.dataset)
+        image, geometry = preprocess_with_geometry(request.drawing, request.dataset)
     except EmptyDrawing:
         return Result(request.seq, request.dataset)
     except ValueError as exc:
         return Result(request.seq, request.dataset, error=one_line(exc))
-    pixels = input_pixels(image)
+    seen = {"image": input_pixels(image), "net_input": image, "geometry": geometry}
     if predictor is None:
-        return Result(request.seq, request.dataset, pixels, error=load_error or "no model")
+        return Result(request.seq, request.dataset, error=load_error or "no model", **seen)
     try:
         prediction = predictor.run(image)
         dense = predictor.run_dense(image) if request.dense else None
     except Exception as exc:  # a broken model must not take the thread down
-        return Result(request.seq, request.dataset, pixels, error=f"inference failed: {one_line(exc)}")
+        return Result(request.seq, request.dataset, error=f"inference failed: {one_line(exc)}",
+                      **seen)
     maps = prediction.feature_maps
     return Result(
         seq=request.seq,
         dataset=request.dataset,
-        image=pixels,
         probabilities=np.asarray(prediction.probabilities, np.float32),
         dense_probabilities=None if dense is None else np.asarray(dense, np.float32),
         grids=tuple(feature_grid(m) for m in maps),
         shapes=tuple(tuple(int(d) for d in m.shape) for m in maps),
+        **seen,
     )
 
 

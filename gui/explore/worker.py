@@ -1,6 +1,7 @@
 """The exploration's TensorFlow work, off the GUI thread.
 
-Two worker objects, each in its own ``QThread``, neither ever touching a widget:
+Two worker objects, each in its own :class:`gui.worker.WorkerThread` (a ``QThread`` whose event
+loop keeps one Python thread state, which TensorFlow needs), neither ever touching a widget:
 
 - :class:`ExploreWorker` builds a :class:`model.explain.Explainer` for a model and answers
   :class:`ExploreRequest` s (the maps, the probabilities with channels switched off, saliency):
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QObject, QThread, Signal, Slot
 
+from gui.worker import WorkerThread
 from model.explain import Field, Kernels, LayerFacts, TopExamples
 
 if TYPE_CHECKING:  # model.inference imports SciPy: kept off the start-up path
@@ -243,7 +245,7 @@ class ExploreClient(QObject):
         self._worker = ExploreWorker()
         self._top_worker = TopExamplesWorker(images or _default_images)
         for name, worker in (("explore", self._worker), ("top-examples", self._top_worker)):
-            thread = QThread()
+            thread = WorkerThread()  # one Python thread state for TensorFlow (see its docstring)
             thread.setObjectName(f"sketchscope-{name}")
             worker.moveToThread(thread)
             thread.finished.connect(worker.deleteLater)
