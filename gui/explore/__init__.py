@@ -8,9 +8,7 @@
 - ``gui.explore.bench.bench_explore()``: hover, ablation and saliency timings.
 
 The numbers themselves come from ``model.explain``, which has no Qt.
+
+Import from the modules themselves: this package imports nothing, so that ``gui.colormap``
+can use ``gui.explore.colors`` without pulling in the panel (and ``gui.worker``) in a cycle.
 """
-
-from gui.explore.panel import ExplorePanel
-from gui.explore.worker import ExploreClient, ExploreResult, ModelFacts, TopResult
-
-__all__ = ["ExploreClient", "ExplorePanel", "ExploreResult", "ModelFacts", "TopResult"]

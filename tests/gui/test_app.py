@@ -50,3 +50,21 @@ def test_python_main_py_shows_the_window(args, tmp_path):
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("sketchscope-shown ")
+
+
+def test_every_gui_module_imports_first_without_a_cycle():
+    """Each module must import on its own (the benchmark imports gui.worker first)."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    modules = sorted(
+        ".".join(p.relative_to(root).with_suffix("").parts)
+        for p in (root / "gui").rglob("*.py")
+        if p.name != "__init__.py"
+    )
+    for name in modules:
+        proc = subprocess.run([sys.executable, "-c", f"import {name}"], cwd=root,
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, f"{name}: {proc.stderr.strip().splitlines()[-1:]}"
