@@ -14,9 +14,13 @@ MODELS = [
     ("mnist", "cnn", 0.995, 0.993),
     ("fashion", "cnn", 0.930, 0.922),
     ("mnist", "dense", 0.983, 0.984),
-    ("fashion", "dense", 0.900, None),
+    ("fashion", "dense", 0.900, 0.891),
 ]
-NOT_YET = {("mnist", "cnn"): "99.33% reached", ("fashion", "cnn"): "92.21% reached"}
+NOT_YET = {
+    ("mnist", "cnn"): "99.33% reached",
+    ("fashion", "cnn"): "92.21% reached",
+    ("fashion", "dense"): "89.2% reached",
+}
 
 
 @pytest.fixture(scope="module")
