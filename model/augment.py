@@ -185,16 +185,25 @@ def _sketch_one(args):
         return None
 
 
+def parallel_map(func, jobs: list, processes: int = 2, chunksize: int = 128) -> list:
+    """``[func(job) for job in jobs]``, on ``processes`` worker processes when it is worth it.
+
+    ``func`` must be a module-level function; callers' main modules need the usual
+    ``if __name__ == "__main__"`` guard (the workers are spawned, not forked: TensorFlow's
+    threads do not survive a fork).
+    """
+    if processes > 1 and len(jobs) > 100:
+        with single_threaded_blas(), multiprocessing.get_context("spawn").Pool(processes) as pool:
+            return pool.map(func, jobs, chunksize=chunksize)
+    return [func(job) for job in jobs]
+
+
 def render_sketches(
     kind: str, dataset: str, images: np.ndarray, seed: int, processes: int = 2
 ) -> tuple[np.ndarray, np.ndarray]:
     """Drawn copies of ``images`` through ``preprocess``; returns (x, index of each source)."""
     jobs = [(kind, dataset, img, seed * 1_000_003 + i) for i, img in enumerate(images)]
-    if processes > 1 and len(jobs) > 200:
-        with single_threaded_blas(), multiprocessing.get_context("spawn").Pool(processes) as pool:
-            results = pool.map(_sketch_one, jobs, chunksize=256)
-    else:
-        results = [_sketch_one(job) for job in jobs]
+    results = parallel_map(_sketch_one, jobs, processes)
     keep = [i for i, r in enumerate(results) if r is not None]
     x = np.stack([results[i] for i in keep]) if keep else np.zeros((0, 28, 28, 1), np.float32)
     return x, np.array(keep, dtype=np.int64)

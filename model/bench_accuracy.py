@@ -9,13 +9,12 @@ resizing to 28x28 (inverted to light-on-dark, so only the framing differs).
 
 from __future__ import annotations
 
-import multiprocessing
 import time
 
 import numpy as np
 
 from model import datasets, paths, sketch
-from model.augment import single_threaded_blas
+from model.augment import parallel_map
 from model.inference import load_keras_model
 from model.preprocess import EmptyDrawing, area_resize, preprocess
 
@@ -41,11 +40,7 @@ def _render(args):
 def build_set(kind: str, dataset: str, images: np.ndarray, seed: int, processes: int = 2):
     """(preprocessed, naive) float32 arrays, one pair per test image."""
     jobs = [(kind, dataset, img, seed * 7919 + i) for i, img in enumerate(images)]
-    if processes > 1 and len(jobs) > 100:
-        with single_threaded_blas(), multiprocessing.get_context("spawn").Pool(processes) as pool:
-            results = pool.map(_render, jobs, chunksize=128)
-    else:
-        results = [_render(job) for job in jobs]
+    results = parallel_map(_render, jobs, processes)
     ours = np.stack([r[0] for r in results])
     naive = np.stack([r[1] for r in results])
     return ours, naive
