@@ -8,6 +8,7 @@ fixed input signature: no ``model.predict`` per stroke.
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,8 +36,24 @@ class Prediction:
         return int(np.argmax(self.probabilities))
 
 
-def _quiet_tensorflow() -> None:
+def quiet_tensorflow() -> None:
+    """Import TensorFlow and Keras with the C++ start-up chatter kept off stderr.
+
+    TensorFlow 2.21 logs through absl before TF_CPP_MIN_LOG_LEVEL applies, so a user's
+    one-line error would come after lines of oneDNN notices; fd 2 is muted for the import only.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    if "tensorflow" in sys.modules:
+        return
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        import keras  # noqa: F401
+        import tensorflow  # noqa: F401
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
 
 
 def load_keras_model(path: str | os.PathLike):
@@ -46,7 +63,7 @@ def load_keras_model(path: str | os.PathLike):
         raise ModelError(f"{path}: no such model file")
     if path.suffix != ".keras":
         raise ModelError(f"{path}: not a .keras model file")
-    _quiet_tensorflow()
+    quiet_tensorflow()
     import keras
 
     try:

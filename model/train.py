@@ -14,7 +14,7 @@ import numpy as np
 from model import augment, datasets, paths
 from model.atomic import atomic_path, atomic_write_bytes
 from model.datasets import cache_dir
-from model.inference import load_keras_model
+from model.inference import load_keras_model, quiet_tensorflow
 from model.preprocess import preprocess_dataset
 
 
@@ -58,6 +58,7 @@ def train(
     accuracy in the card is always measured on the full 10,000-image test split. ``init``
     starts from a trained model's weights instead of fresh ones (a second, fine-tuning stage).
     """
+    quiet_tensorflow()
     import keras
     import tensorflow as tf
 
