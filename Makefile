@@ -31,3 +31,6 @@ lint: $(STAMP)
 
 clean-venv:
 	rm -rf $(VENV)
+
+soak: $(STAMP) data
+	SKETCHSCOPE_SOAK_UPDATES=10000 QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -s tests/gui/test_soak.py

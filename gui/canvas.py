@@ -217,6 +217,13 @@ class Canvas(QWidget):
         )
         self._push(PageState(background=fitted, strokes=()))
 
+    def restore_state(self, state: PageState) -> None:
+        """Start afresh from ``state`` (a recovered drawing): no undo history before it."""
+        self._stroke = None
+        self._undo.clear()
+        self._redo.clear()
+        self._set_state(state)
+
     def add_stroke(self, points, erase: bool = False) -> None:
         """Draw a whole stroke at once: points (x, y[, width]) in page pixels (for scripts)."""
         self._finish_stroke()

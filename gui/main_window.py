@@ -41,6 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.autosave import Autosaver, data_dir
 from gui.canvas import MAX_WIDTH, MIN_WIDTH, PAGE_SIZE, Canvas
 from gui.explore.colors import overlay_rgba
 from gui.explore.panel import ExplorePanel
@@ -108,6 +109,7 @@ class MainWindow(QMainWindow):
         loader: Loader | None = None,
         settings: QSettings | None = None,
         explore_model: Callable[[str], Path] = shipped_cnn_path,
+        data_folder: str | os.PathLike | None = None,
     ):
         super().__init__()
         self._settings = settings if settings is not None else default_settings()
@@ -143,6 +145,9 @@ class MainWindow(QMainWindow):
         self.explore_dock.visibilityChanged.connect(self._on_explore_visibility_changed)
 
         self._restore_settings()
+        self.autosaver = Autosaver(self.canvas, data_folder or data_dir(), self)
+        self.autosaver.sig_message.connect(self.statusBar().showMessage)
+        self.autosaver.restore()
         self._set_dataset_ui(dataset)
         self._on_history_changed()
         self._client.preload([dataset])
@@ -638,6 +643,7 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.autosaver.save_now()
         self.save_settings()
         self._client.shutdown()
         self.explore.shutdown()

@@ -25,6 +25,7 @@ def private_settings(tmp_path, monkeypatch):
         for scope in (QSettings.Scope.UserScope, QSettings.Scope.SystemScope):
             QSettings.setPath(fmt, scope, str(folder))
     monkeypatch.setenv("XDG_CONFIG_HOME", str(folder))
+    monkeypatch.setenv("SKETCHSCOPE_DATA_DIR", str(tmp_path / "data"))  # the autosave
     return folder
 
 

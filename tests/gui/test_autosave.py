@@ -1,0 +1,146 @@
+"""Autosave and crash recovery: the drawing survives a kill; a bad autosave never stops the app."""
+
+import os
+
+import numpy as np
+import pytest
+from PySide6.QtCore import Qt
+
+from gui.autosave import (
+    AUTOSAVE_NAME,
+    DATA_DIR_ENV,
+    AutosaveError,
+    read_autosave,
+    state_from_json,
+    state_to_json,
+)
+from gui.canvas import PageState
+from gui.main_window import MainWindow
+
+from .conftest import FakeLoader, draw, line
+
+SAVE_TIMEOUT_MS = 5_000
+
+
+@pytest.fixture
+def autosave_file(tmp_path):
+    return tmp_path / "data" / AUTOSAVE_NAME
+
+
+def restart(qtbot, settings) -> MainWindow:
+    """A new window, as the next start after a kill: the old one is never closed."""
+    window = MainWindow("mnist", loader=FakeLoader(), settings=settings)
+    qtbot.addWidget(window)
+    return window
+
+
+def wait_saved(qtbot, window, path):
+    qtbot.waitUntil(lambda: path.is_file() and not window.autosaver.pending(),
+                    timeout=SAVE_TIMEOUT_MS)
+
+
+def test_the_data_folder_is_redirected_for_tests(tmp_path):
+    assert os.environ[DATA_DIR_ENV] == str(tmp_path / "data")
+
+
+def test_strokes_survive_a_kill_exactly(make_window, qtbot, settings, autosave_file):
+    window = make_window()
+    draw(window.canvas, line(60, 40, 200, 230, steps=11))
+    window.canvas.set_brush_width(31.5)
+    draw(window.canvas, line(40, 140, 240, 150, steps=7))
+    draw(window.canvas, line(100, 100, 180, 180), button=Qt.MouseButton.RightButton)  # erases
+    window.canvas.add_stroke([(17.125, 18.0625, 5.5)])  # a dot, unusual floats
+    strokes = window.canvas.strokes()
+    assert len(strokes) == 4 and strokes[2].erase
+    wait_saved(qtbot, window, autosave_file)
+
+    again = restart(qtbot, settings)
+    assert again.canvas.strokes() == strokes
+    assert "restored your last drawing" in again.statusBar().currentMessage().lower()
+    assert np.array_equal(again.canvas.image(), window.canvas.image())
+    assert not again.canvas.can_undo()  # recovery is a fresh start, not an undoable step
+
+
+def test_the_write_is_atomic_and_debounced(make_window, qtbot, autosave_file):
+    window = make_window()
+    draw(window.canvas, line(60, 40, 200, 230))
+    assert window.autosaver.pending() and not autosave_file.exists()  # not per mouse event
+    wait_saved(qtbot, window, autosave_file)
+    assert sorted(p.name for p in autosave_file.parent.iterdir()) == [AUTOSAVE_NAME]
+    assert read_autosave(autosave_file).strokes == window.canvas.strokes()
+
+
+def test_clear_saves_an_empty_drawing_and_undo_is_saved_too(make_window, qtbot, settings,
+                                                             autosave_file):
+    window = make_window()
+    draw(window.canvas, line(60, 40, 200, 230))
+    draw(window.canvas, line(40, 140, 240, 140))
+    wait_saved(qtbot, window, autosave_file)
+    window.canvas.undo()
+    qtbot.waitUntil(lambda: len(read_autosave(autosave_file).strokes) == 1,
+                    timeout=SAVE_TIMEOUT_MS)
+    window.clear_action.trigger()
+    qtbot.waitUntil(lambda: read_autosave(autosave_file).empty, timeout=SAVE_TIMEOUT_MS)
+    again = restart(qtbot, settings)
+    assert again.canvas.is_empty()
+    assert "restored" not in again.statusBar().currentMessage().lower()
+
+
+def test_closing_saves_at_once(make_window, settings, autosave_file):
+    window = make_window()
+    draw(window.canvas, line(60, 40, 200, 230))
+    window.close()
+    assert read_autosave(autosave_file).strokes == window.canvas.strokes()
+
+
+@pytest.mark.parametrize("content", [
+    b"", b"{not json", b"\xff\xfe\x00garbage", b"[]", b'{"version": 1}',
+    b'{"version": 1, "strokes": [{"erase": false, "points": [[1, 2]]}]}',
+    b'{"version": 1, "strokes": [{"erase": 0, "points": [[1, 2, 3]]}]}',
+    b'{"version": 1, "strokes": [{"erase": false, "points": [[1, 2, NaN]]}]}',
+    b'{"version": 1, "strokes": [], "background": {"width": 9999, "height": 1, "gray": ""}}',
+    b'{"version": 99, "strokes": []}',
+])
+def test_a_corrupt_autosave_is_moved_aside_with_one_line(qtbot, settings, autosave_file,
+                                                          content):
+    autosave_file.parent.mkdir(parents=True)
+    autosave_file.write_bytes(content)
+    window = restart(qtbot, settings)
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Could not restore your last drawing") and "\n" not in message
+    assert window.canvas.is_empty()
+    assert not autosave_file.exists()
+    assert (autosave_file.parent / (AUTOSAVE_NAME + ".corrupt")).read_bytes() == content
+
+
+def test_an_unwritable_data_folder_is_a_message_not_a_crash(qtbot, settings, tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    window = MainWindow("mnist", loader=FakeLoader(), settings=settings,
+                        data_folder=blocker / "sub")
+    qtbot.addWidget(window)
+    window.canvas.add_stroke([(10, 10), (100, 100)])
+    window.autosaver.save_now()
+    assert window.statusBar().currentMessage().startswith("Could not autosave")
+
+
+def test_a_background_picture_round_trips(qtbot):
+    from gui.canvas import Canvas
+
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    gradient = np.tile(np.arange(0, 250, 2, dtype=np.uint8), (90, 1))  # 90 x 125, not square
+    canvas.set_background(gradient)
+    canvas.add_stroke([(10.5, 20.25, 7.0), (30.0, 40.0, 7.0)])
+    state = state_from_json(state_to_json(canvas.state()))
+    other = Canvas()
+    qtbot.addWidget(other)
+    other.restore_state(state)
+    assert other.strokes() == canvas.strokes()
+    assert np.array_equal(other.image(), canvas.image())
+
+
+def test_the_json_rejects_what_it_did_not_write():
+    with pytest.raises(AutosaveError):
+        state_from_json('{"version": 1, "strokes": [{"erase": false, "points": []}]}')
+    assert state_from_json(state_to_json(PageState())).empty
