@@ -174,30 +174,18 @@ class ExplorePanel(QWidget):
         self.stack.addWidget(self.grid)
         self.stack.addWidget(self.bars)
         self.layer_hint = QLabel("click a map to open it; right-click to switch its channel off")
-        left = QWidget()
-        left_layout = QVBoxLayout(left)
-        left_layout.setContentsMargins(0, 0, 0, 0)
-        left_layout.addWidget(self.stack, 1)
-        left_layout.addWidget(self.layer_hint)
+        left = _column(self.stack, self.layer_hint)
 
         self.map_view = MapView()
         self.off_box = QCheckBox("switch this channel off")
         self.off_box.setEnabled(False)
-        map_box = QWidget()
-        map_layout = QVBoxLayout(map_box)
-        map_layout.setContentsMargins(0, 0, 0, 0)
-        map_layout.addWidget(self.map_view, 1)
-        map_layout.addWidget(self.off_box)
+        map_box = _column(self.map_view, self.off_box)
 
         self.input_view = InputView()
         self.probabilities = BarsView()
         self.ablation_label = QLabel(" ")
         self.ablation_label.setWordWrap(True)
-        probs_box = QWidget()
-        probs_layout = QVBoxLayout(probs_box)
-        probs_layout.setContentsMargins(0, 0, 0, 0)
-        probs_layout.addWidget(self.probabilities, 1)
-        probs_layout.addWidget(self.ablation_label)
+        probs_box = _column(self.probabilities, self.ablation_label)
         seen = QWidget()
         seen_layout = QHBoxLayout(seen)
         seen_layout.setContentsMargins(0, 0, 0, 0)
@@ -642,3 +630,13 @@ class ExplorePanel(QWidget):
             self.status.setText(f"could not export: {exc}")
             return
         self.status.setText(f"saved {saved}")
+
+
+def _column(main: QWidget, below: QWidget) -> QWidget:
+    """``main`` taking the room, with ``below`` under it, no margins."""
+    box = QWidget()
+    layout = QVBoxLayout(box)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.addWidget(main, 1)
+    layout.addWidget(below)
+    return box
