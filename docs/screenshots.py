@@ -113,8 +113,9 @@ def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
     if dark:
         app.setStyle("Fusion")
         app.setPalette(dark_palette())
-    settings = QSettings(str(Path(tempfile.mkdtemp()) / "s.ini"), QSettings.Format.IniFormat)
-    window = MainWindow(dataset, loader=loader_for, settings=settings)
+    scratch = Path(tempfile.mkdtemp())  # private settings and autosave: each shot starts blank
+    settings = QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(dataset, loader=loader_for, settings=settings, data_folder=scratch)
     if explore:
         window.resize(1560, 960)
     else:
