@@ -48,14 +48,13 @@ def build_set(kind: str, dataset: str, images: np.ndarray, seed: int, processes:
 
 def run(n: int = 10000, seed: int = 1, log=print) -> list[dict]:
     rows = []
-    models = {}
+    loaded = {}  # dataset -> (test split, model): each read once, though two sets share one
     for title, dataset, kind, target in SETS:
         started = time.time()
-        ds = datasets.load(dataset)
+        if dataset not in loaded:
+            loaded[dataset] = (datasets.load(dataset), load_keras_model(paths.model_path(dataset, "cnn")))
+        ds, model = loaded[dataset]
         images, labels = ds.x_test[:n], ds.y_test[:n].astype(np.int64)
-        if dataset not in models:
-            models[dataset] = load_keras_model(paths.model_path(dataset, "cnn"))
-        model = models[dataset]
         ours, naive = build_set(kind, dataset, images, seed)
         acc = float((model.predict(ours, batch_size=1000, verbose=0).argmax(1) == labels).mean())
         acc_naive = float(

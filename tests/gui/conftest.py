@@ -145,3 +145,16 @@ def wait_for_result(qtbot, window, check=lambda r: True, timeout=RESULT_TIMEOUT_
 
     qtbot.waitUntil(shown, timeout=timeout)
     return window.result()
+
+
+ONE = line(140, 40, 140, 240)  # a vertical stroke down the middle of the page
+
+
+@pytest.fixture
+def capture_warnings(monkeypatch):
+    """QMessageBox.warning replaced by a recorder (a real one would block the test)."""
+    from PySide6.QtWidgets import QMessageBox
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
+    return shown

@@ -11,18 +11,9 @@ import pytest
 from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QFileDialog, QMessageBox
+from PySide6.QtWidgets import QApplication, QFileDialog
 
-from .conftest import draw, line
-
-ONE = line(140, 40, 140, 240)
-
-
-@pytest.fixture
-def warnings_shown(monkeypatch):
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
-    return shown
+from .conftest import ONE, draw
 
 
 def _drawing(size=120):
@@ -47,23 +38,23 @@ def _bad_files(folder):
 
 
 def test_each_bad_file_gets_one_line_naming_it_and_the_drawing_stays(make_window, tmp_path,
-                                                                     warnings_shown):
+                                                                     capture_warnings):
     window = make_window()
     draw(window.canvas, ONE)
     before, strokes = window.canvas.image(), window.canvas.strokes()
     names = _bad_files(tmp_path)
     for name in names:
         assert not window.open_image(tmp_path / name), name
-    assert len(warnings_shown) == len(names)
-    for name, text in zip(names, warnings_shown, strict=True):
+    assert len(capture_warnings) == len(names)
+    for name, text in zip(names, capture_warnings, strict=True):
         assert name in text and "\n" not in text, text
-    assert "megapixels" in warnings_shown[names.index("bomb.png")]
+    assert "megapixels" in capture_warnings[names.index("bomb.png")]
     assert np.array_equal(window.canvas.image(), before)
     assert window.canvas.strokes() == strokes
 
 
 @pytest.mark.parametrize("kind", ["I;16", "P", "RGBA", "CMYK", "GIF-animated", "1x1"])
-def test_unusual_but_valid_images_open(make_window, tmp_path, warnings_shown, kind):
+def test_unusual_but_valid_images_open(make_window, tmp_path, capture_warnings, kind):
     window = make_window()
     page = Image.fromarray(_drawing())
     path = tmp_path / "picture.png"
@@ -84,13 +75,13 @@ def test_unusual_but_valid_images_open(make_window, tmp_path, warnings_shown, ki
         page.save(path, save_all=True, append_images=[blank], duration=100)
     else:
         Image.new("L", (1, 1), 255).save(path)
-    assert window.open_image(path), warnings_shown
-    assert warnings_shown == []
+    assert window.open_image(path), capture_warnings
+    assert capture_warnings == []
     if kind != "1x1":  # the stroke lands on the page as dark ink
         assert window.canvas.image().min() < 80
 
 
-def test_dropping_a_bad_file_warns_and_keeps_the_drawing(make_window, tmp_path, warnings_shown):
+def test_dropping_a_bad_file_warns_and_keeps_the_drawing(make_window, tmp_path, capture_warnings):
     window = make_window()
     draw(window.canvas, ONE)
     before = window.canvas.image()
@@ -102,7 +93,7 @@ def test_dropping_a_bad_file_warns_and_keeps_the_drawing(make_window, tmp_path, 
     assert QApplication.sendEvent(window, enter) and enter.isAccepted()
     drop = QDropEvent(QPointF(where), Qt.DropAction.CopyAction, mime, buttons, keys)
     QApplication.sendEvent(window, drop)
-    assert len(warnings_shown) == 1 and "broken.png" in warnings_shown[0]
+    assert len(capture_warnings) == 1 and "broken.png" in capture_warnings[0]
     assert np.array_equal(window.canvas.image(), before)
 
 
@@ -146,7 +137,7 @@ def test_a_write_killed_midway_leaves_the_old_file(tmp_path):
     assert target.read_bytes() == b"the good old file"
 
 
-def test_pasting_nothing_usable_says_so_and_keeps_the_drawing(make_window, warnings_shown):
+def test_pasting_nothing_usable_says_so_and_keeps_the_drawing(make_window, capture_warnings):
     from PySide6.QtGui import QGuiApplication, QImage
 
     window = make_window()

@@ -6,24 +6,15 @@ from PIL import Image
 from PySide6.QtCore import QMimeData, QPoint, QPointF, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent, QGuiApplication, QImage, QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QMessageBox
+from PySide6.QtWidgets import QApplication
 
 from gui.image_file import ImageFileError, read_image
 from model.datasets import class_names
 from model.inference import ModelError
 
-from .conftest import FakeLoader, draw, line, page_to_widget, wait_for_result
+from .conftest import ONE, FakeLoader, draw, line, page_to_widget, wait_for_result
 
-ONE = line(140, 40, 140, 240)  # a vertical stroke down the middle of the page
 BAR = line(40, 140, 240, 140)
-
-
-@pytest.fixture
-def capture_warnings(monkeypatch):
-    """QMessageBox.warning replaced by a recorder (a real one would block the test)."""
-    shown = []
-    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text: shown.append(text))
-    return shown
 
 
 def test_window_comes_up_while_the_model_is_still_loading_and_the_canvas_works(make_window,
