@@ -1,11 +1,12 @@
 """Autosave and crash recovery: the drawing is written to the user's data folder shortly after
 every change (and on close), and put back on the page at the next start.
 
-The file is JSON: ``{"version": 1, "strokes": [{"erase": false, "points": [[x, y, width],
-...]}, ...], "background": null}`` (a background picture, when there is one, is stored as its
-width, height and base64 grayscale pixels). Python writes floats so that they read back
-exactly, so a restored drawing is the very drawing that was saved. Writes are atomic
-(``model.atomic.atomic_path``): a kill mid-write leaves the previous autosave intact.
+The file is a drawing in ``model.drawing``'s JSON format (strokes of [x, y, width] points and
+the background's base64 grayscale pixels; older autosaves without its "format" key read too).
+Floats are written so that they read back exactly, so a restored drawing is the very drawing
+that was saved. Writes are atomic (``model.atomic.atomic_path``): a kill mid-write leaves the
+previous autosave intact. :func:`state_to_drawing` and :func:`drawing_to_state` convert between
+the canvas's page and ``model.drawing.Drawing`` for the window's Save and Open.
 
 A file that cannot be read back is moved aside (``autosave.json.corrupt``) and reported in one
 line; it never stops the app from starting.
@@ -13,27 +14,24 @@ line; it never stops the app from starting.
 
 from __future__ import annotations
 
-import base64
-import json
 import os
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
-from PySide6.QtGui import QImage
 
-from gui.canvas import PAGE_SIZE, Canvas, PageState, Stroke
-from gui.qimage import qimage_to_gray
+from gui.canvas import Canvas, PageState, Stroke
+from gui.qimage import array_to_qimage, qimage_to_gray
 from model.atomic import atomic_path
+from model.drawing import Drawing, DrawingFileError, StrokeData, drawing_from_json, drawing_to_json
 
 DATA_DIR_ENV = "SKETCHSCOPE_DATA_DIR"  # overrides the data folder (tests, portable installs)
 AUTOSAVE_NAME = "autosave.json"
 AUTOSAVE_DELAY_MS = 500  # after the last change: a burst of pen movement makes one write
-FORMAT_VERSION = 1
 
 
 class AutosaveError(ValueError):
-    """An autosave file that cannot be read back; the message is one line."""
+    """An autosave file that cannot be read back (or a page no file may hold); the message is one line."""
 
 
 def data_dir() -> Path:
@@ -44,57 +42,36 @@ def data_dir() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
 
-def state_to_json(state: PageState) -> str:
-    """The page's background and strokes as JSON text (floats round-trip exactly)."""
+def state_to_drawing(state: PageState, dataset: str | None = None, label: int | None = None) -> Drawing:
+    """The page as plain data (``model.drawing``), with the dataset and true label when known."""
+    background = None if state.background is None else qimage_to_gray(state.background)
+    strokes = tuple(StrokeData(s.erase, tuple(s.points)) for s in state.strokes)
+    return Drawing(strokes, background, dataset, label)
+
+
+def drawing_to_state(d: Drawing) -> PageState:
+    """A drawing as a page the canvas can show (its dataset and label are not part of a page)."""
     background = None
-    if state.background is not None:
-        gray = qimage_to_gray(state.background)
-        background = {"width": int(gray.shape[1]), "height": int(gray.shape[0]),
-                      "gray": base64.b64encode(gray.tobytes()).decode("ascii")}
-    strokes = [{"erase": s.erase, "points": [list(p) for p in s.points]} for s in state.strokes]
-    return json.dumps({"version": FORMAT_VERSION, "strokes": strokes, "background": background})
-
-
-def state_from_json(text: str) -> PageState:
-    """Parse :func:`state_to_json`'s output. Raises AutosaveError for anything else."""
-    try:
-        data = json.loads(text)
-        if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
-            raise AutosaveError("not a Sketchscope autosave (unknown format)")
-        strokes = tuple(_stroke(s) for s in data["strokes"])
-        background = _background(data.get("background"))
-    except AutosaveError:
-        raise
-    except (ValueError, TypeError, KeyError, AttributeError) as exc:  # JSON or shape errors
-        message = str(exc).splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise AutosaveError(f"unreadable autosave ({message})") from None
+    if d.background is not None:
+        background = array_to_qimage(np.ascontiguousarray(d.background, np.uint8)).copy()
+    strokes = tuple(Stroke(erase=s.erase, points=list(s.points)) for s in d.strokes)
     return PageState(background=background, strokes=strokes)
 
 
-def _stroke(item: dict) -> Stroke:
-    if not isinstance(item["erase"], bool) or not item["points"]:
-        raise ValueError("a stroke needs a true/false 'erase' and at least one point")
-    points = []
-    for point in item["points"]:
-        if len(point) != 3 or not all(isinstance(v, (int, float)) for v in point):
-            raise ValueError(f"a point is not [x, y, width]: {str(point)[:40]}")
-        points.append(tuple(float(v) for v in point))
-    if not all(np.isfinite(points).ravel()):
-        raise ValueError("a point is not a finite number")
-    return Stroke(erase=item["erase"], points=points)
+def state_to_json(state: PageState) -> str:
+    """The page's background and strokes as JSON text (floats round-trip exactly)."""
+    try:
+        return drawing_to_json(state_to_drawing(state))
+    except DrawingFileError as exc:
+        raise AutosaveError(str(exc)) from None
 
 
-def _background(item: dict | None) -> QImage | None:
-    if item is None:
-        return None
-    width, height = int(item["width"]), int(item["height"])
-    if not (0 < width <= PAGE_SIZE and 0 < height <= PAGE_SIZE):
-        raise ValueError(f"background of {width} x {height} pixels does not fit the page")
-    gray = np.frombuffer(base64.b64decode(item["gray"], validate=True), np.uint8)
-    if gray.size != width * height:
-        raise ValueError("background pixels do not match its size")
-    gray = gray.reshape(height, width).copy()
-    return QImage(gray.data, width, height, width, QImage.Format.Format_Grayscale8).copy()
+def state_from_json(text: str) -> PageState:
+    """Parse :func:`state_to_json`'s output (or an older autosave). Raises AutosaveError for anything else."""
+    try:
+        return drawing_to_state(drawing_from_json(text))
+    except DrawingFileError as exc:
+        raise AutosaveError(str(exc)) from None
 
 
 def read_autosave(path: str | os.PathLike) -> PageState | None:
@@ -110,9 +87,13 @@ def read_autosave(path: str | os.PathLike) -> PageState | None:
 
 
 def write_autosave(path: str | os.PathLike, state: PageState) -> None:
-    """Write ``state`` atomically: the old file stays whole until the new one replaces it."""
+    """Write ``state`` atomically: the old file stays whole until the new one replaces it.
+
+    Raises OSError, or AutosaveError for a page no file may hold (say, a script's NaN point).
+    """
+    text = state_to_json(state)  # before the temporary file: a page it cannot hold writes nothing
     with atomic_path(path) as tmp:
-        tmp.write_text(state_to_json(state), encoding="utf-8")
+        tmp.write_text(text, encoding="utf-8")
 
 
 class Autosaver(QObject):
@@ -169,5 +150,8 @@ class Autosaver(QObject):
             write_autosave(self.path, state)
         except OSError as exc:
             self.sig_message.emit(f"Could not autosave the drawing: {exc.strerror or exc}")
+            return
+        except AutosaveError as exc:  # a stroke no file may hold (a script's NaN, say)
+            self.sig_message.emit(f"Could not autosave the drawing: {exc}")
             return
         self._saved = state

@@ -144,3 +144,91 @@ def test_the_json_rejects_what_it_did_not_write():
     with pytest.raises(AutosaveError):
         state_from_json('{"version": 1, "strokes": [{"erase": false, "points": []}]}')
     assert state_from_json(state_to_json(PageState())).empty
+
+
+# ---------------------------------------------------------------- the page as model.drawing data
+
+
+def test_model_drawing_agrees_with_the_canvas():
+    from gui import canvas
+    from model import drawing
+
+    assert drawing.PAGE_SIZE == canvas.PAGE_SIZE
+    assert drawing.INK == canvas.INK_COLOUR.name() and drawing.PAPER == canvas.PAGE_COLOUR.name()
+    assert drawing.ERASER_FACTOR == canvas.ERASER_FACTOR
+
+
+def drawn_canvas(qtbot):
+    """A canvas with a picture, pen-pressure widths, an erase stroke and a dot."""
+    from gui.canvas import Canvas
+
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    canvas.set_background(np.tile(np.arange(250, 0, -2, dtype=np.uint8), (90, 1)))
+    canvas.add_stroke([(40, 40, 18), (120, 60, 18), (200, 200, 18), (100, 230, 18)])
+    canvas.add_stroke([(50.5, 200, 6), (80, 150.25, 12), (120, 160, 24), (150, 100, 30)])
+    canvas.add_stroke([(100, 100, 10), (180, 140, 10)], erase=True)
+    canvas.add_stroke([(230, 40, 25)])
+    return canvas
+
+
+def test_a_page_becomes_a_drawing_and_back(qtbot):
+    from gui.autosave import drawing_to_state, state_to_drawing
+    from gui.canvas import Canvas
+
+    canvas = drawn_canvas(qtbot)
+    d = state_to_drawing(canvas.state(), dataset="fashion", label=3)
+    assert (d.dataset, d.label, d.background.shape) == ("fashion", 3, (201, 280))
+    assert [len(s.points) for s in d.strokes] == [4, 4, 2, 1] and d.strokes[2].erase
+    other = Canvas()
+    qtbot.addWidget(other)
+    other.restore_state(drawing_to_state(d))
+    assert other.strokes() == canvas.strokes()
+    assert np.array_equal(other.image(), canvas.image())
+
+
+def test_the_svg_looks_like_the_canvas(qtbot):
+    """Rendered by Qt's own SVG renderer, the saved picture is the page the user drew."""
+    from PySide6.QtCore import QByteArray, QRectF
+    from PySide6.QtGui import QImage, QPainter
+    from PySide6.QtSvg import QSvgRenderer
+
+    from gui.autosave import state_to_drawing
+    from gui.qimage import qimage_to_gray
+    from model.drawing import drawing_to_svg
+
+    canvas = drawn_canvas(qtbot)
+    renderer = QSvgRenderer(QByteArray(drawing_to_svg(state_to_drawing(canvas.state())).encode()))
+    assert renderer.isValid() and renderer.defaultSize().width() == 560
+    image = QImage(560, 560, QImage.Format.Format_Grayscale8)
+    image.fill(0)
+    with QPainter(image) as painter:
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        renderer.render(painter, QRectF(0, 0, 560, 560))
+    svg = qimage_to_gray(image).astype(int)
+    page = canvas.render_image(560).astype(int)
+    assert (page < 128).mean() > 0.1  # there is a lot to compare: ink and a dark picture
+    difference = np.abs(svg - page)
+    assert difference.mean() < 0.5 and (difference > 64).mean() < 0.001
+
+
+def test_a_stroke_no_file_may_hold_is_a_message_and_the_old_autosave_stays(make_window, autosave_file):
+    window = make_window()
+    window.canvas.add_stroke([(10, 10), (100, 100)])
+    window.autosaver.save_now()
+    before = autosave_file.read_bytes()
+    window.canvas.add_stroke([(1e9, 10.0, 5.0), (10.0, 10.0, 5.0)])  # a script's stroke, far away
+    window.autosaver.save_now()
+    message = window.statusBar().currentMessage()
+    assert message.startswith("Could not autosave the drawing: stroke 2, point 1") and "\n" not in message
+    assert autosave_file.read_bytes() == before
+    assert sorted(p.name for p in autosave_file.parent.iterdir()) == [AUTOSAVE_NAME]
+
+
+def test_an_autosave_from_an_earlier_version_is_restored(qtbot, settings, autosave_file):
+    autosave_file.parent.mkdir(parents=True)
+    autosave_file.write_text('{"version": 1, "strokes": [{"erase": false, "points": '
+                             '[[60, 40, 18.0], [200.5, 230.25, 18.0]]}], "background": null}')
+    window = restart(qtbot, settings)
+    assert [s.points for s in window.canvas.strokes()] == [[(60.0, 40.0, 18.0), (200.5, 230.25, 18.0)]]
+    assert "restored your last drawing" in window.statusBar().currentMessage().lower()

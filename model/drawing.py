@@ -1,0 +1,481 @@
+"""Drawings that keep their strokes: plain data, saved as ``.json`` or ``.svg`` and read back exactly.
+
+A :class:`Drawing` is what the canvas holds (strokes of (x, y, width) points in page pixels over
+an optional background picture) plus, when the user gave them, the dataset and the true label.
+
+JSON::
+
+    {"format": "sketchscope-drawing", "version": 1, "page": 280, "dataset": "mnist", "label": 7,
+     "strokes": [{"erase": false, "points": [[x, y, width], ...]}, ...],
+     "background": null | {"width": W, "height": H, "gray": base64 of the H x W uint8 pixels}}
+
+The autosave files of earlier versions (the same without "format", "page", "dataset" and
+"label") read too. Floats are written as Python's ``repr``, so they read back exactly.
+
+SVG: a picture that looks like the canvas in any browser (white page, the background as a PNG,
+each stroke inked with round caps and the canvas's midpoint smoothing), which also carries the
+exact data in ``data-*`` attributes; only those are read back, never the drawn paths or the PNG.
+
+Everything read is checked; anything wrong raises :class:`DrawingFileError` with one line.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import numbers
+import os
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+import numpy as np
+
+from model.atomic import atomic_path
+from model.datasets import DATASET_NAMES
+
+PAGE_SIZE = 280  # page pixels; the same as gui.canvas.PAGE_SIZE
+INK = "#141414"  # gui.canvas.INK_COLOUR
+PAPER = "#ffffff"  # gui.canvas.PAGE_COLOUR: the page, and what the eraser paints
+ERASER_FACTOR = 2.0  # gui.canvas.ERASER_FACTOR: the eraser is this much wider than its width
+FORMAT = "sketchscope-drawing"
+FORMAT_VERSION = 1
+DRAWING_SUFFIXES = (".json", ".svg")
+NUM_CLASSES = 10
+
+MAX_STROKES = 5_000
+MAX_POINTS = 200_000  # in all strokes together
+MAX_FILE_BYTES = 50_000_000
+COORD_LIMIT = 100_000.0  # |x|, |y| in page pixels: far off the page, but still a number Qt can draw
+WIDTH_LIMIT = 10.0 * PAGE_SIZE
+
+SVG_SCALE = 2  # the SVG's width and height are the page at twice its pixels
+_SVG_NS = "http://www.w3.org/2000/svg"
+_XLINK_NS = "http://www.w3.org/1999/xlink"
+_DECLARATION = re.compile(r"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+_SMALL_INT = re.compile(r"[0-9]{1,6}")
+_ESCAPES = {'"': "&quot;", "\n": "&#10;", "\r": "&#13;", "\t": "&#9;"}
+_MAX_GRAY_CHARS = 4 * ((PAGE_SIZE * PAGE_SIZE + 2) // 3)  # base64 of the largest background
+
+Point = tuple[float, float, float]
+
+
+class DrawingFileError(ValueError):
+    """A drawing cannot be read or written; str() is one line for the user (whitespace collapsed)."""
+
+    def __init__(self, message: object):
+        text = " ".join(str(message).split())
+        super().__init__(text if len(text) <= 300 else text[:297] + "...")
+
+
+@dataclass(frozen=True)
+class StrokeData:
+    """One pen-down to pen-up: erasing or inking, through (x, y, width) points in page pixels."""
+
+    erase: bool
+    points: tuple[Point, ...]
+
+
+@dataclass(frozen=True, eq=False)
+class Drawing:
+    """Strokes over an optional background; equal when strokes, pixels, dataset and label are."""
+
+    strokes: tuple[StrokeData, ...] = ()
+    background: np.ndarray | None = None  # (H, W) uint8, dark on white, H, W <= PAGE_SIZE, centred
+    dataset: str | None = None  # "mnist" | "fashion" | None
+    label: int | None = None  # the true class (0..9), when the user gave one
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Drawing):
+            return NotImplemented
+        if (self.background is None) != (other.background is None):
+            return False
+        if self.background is not None and not np.array_equal(self.background, other.background):
+            return False
+        return (self.strokes, self.dataset, self.label) == (other.strokes, other.dataset, other.label)
+
+    __hash__ = None  # type: ignore[assignment]  # holds an array
+
+
+# ---------------------------------------------------------------------------- checking
+
+
+def _real(value: object) -> bool:
+    kind = type(value)
+    if kind is float or kind is int:
+        return True
+    return kind is not bool and isinstance(value, numbers.Real)
+
+
+def _points(raw: object, where: str) -> tuple[Point, ...]:
+    """``raw`` as a tuple of (x, y, width) floats, or DrawingFileError saying what is wrong."""
+    if not isinstance(raw, (list, tuple)) or not raw:
+        raise DrawingFileError(f"{where} has no points")
+    points = []
+    for i, point in enumerate(raw, 1):
+        if not isinstance(point, (list, tuple)) or len(point) != 3 or not all(map(_real, point)):
+            raise DrawingFileError(f"{where}, point {i} is not three numbers [x, y, width]")
+        x, y, width = point
+        # Comparisons before float(): NaN fails them, and a huge int never overflows.
+        if not (-COORD_LIMIT <= x <= COORD_LIMIT and -COORD_LIMIT <= y <= COORD_LIMIT):
+            raise DrawingFileError(f"{where}, point {i} is not a finite position on or near the page")
+        if not 0 < width <= WIDTH_LIMIT:
+            raise DrawingFileError(
+                f"{where}, point {i} has a width that is not above 0 and at most {WIDTH_LIMIT:g}"
+            )
+        points.append((float(x), float(y), float(width)))
+    return tuple(points)
+
+
+def _strokes(raw: Sequence[tuple[object, object]]) -> tuple[StrokeData, ...]:
+    """(erase, points) pairs as checked StrokeData, within the stroke and point limits."""
+    if len(raw) > MAX_STROKES:
+        raise DrawingFileError(f"too many strokes (more than {MAX_STROKES:,})")
+    strokes, total = [], 0
+    for i, (erase, points) in enumerate(raw, 1):
+        if not isinstance(erase, bool):
+            raise DrawingFileError(f"stroke {i} does not say whether it erases (true or false)")
+        total += len(points) if isinstance(points, (list, tuple)) else 0
+        if total > MAX_POINTS:
+            raise DrawingFileError(f"too many points (more than {MAX_POINTS:,} in all)")
+        strokes.append(StrokeData(erase, _points(points, f"stroke {i}")))
+    return tuple(strokes)
+
+
+def _background(gray: object) -> np.ndarray | None:
+    if gray is None:
+        return None
+    if not isinstance(gray, np.ndarray) or gray.ndim != 2 or gray.dtype != np.uint8:
+        raise DrawingFileError("the background is not an (H, W) uint8 array")
+    height, width = gray.shape
+    _check_size(width, height)
+    return np.ascontiguousarray(gray)
+
+
+def _check_size(width: int, height: int) -> None:
+    if not (0 < width <= PAGE_SIZE and 0 < height <= PAGE_SIZE):
+        raise DrawingFileError(
+            f"a background of {width} x {height} pixels does not fit the {PAGE_SIZE} x {PAGE_SIZE} page"
+        )
+
+
+def _decode_gray(width: object, height: object, gray: object) -> np.ndarray:
+    if type(width) is not int or type(height) is not int:
+        raise DrawingFileError("the background's width and height are not whole numbers")
+    _check_size(width, height)
+    if not isinstance(gray, str) or len(gray) > _MAX_GRAY_CHARS:
+        raise DrawingFileError("the background's pixels are not base64 text of the right size")
+    try:
+        pixels = np.frombuffer(base64.b64decode(gray, validate=True), np.uint8)
+    except ValueError:
+        raise DrawingFileError("the background's pixels are not valid base64") from None
+    if pixels.size != width * height:
+        raise DrawingFileError(
+            f"the background has {pixels.size:,} pixels, not {width} x {height} = {width * height:,}"
+        )
+    return pixels.reshape(height, width).copy()
+
+
+def _shown(value: object) -> str:
+    """A value as the file spells it (JSON), cut short."""
+    try:
+        text = json.dumps(value)
+    except (TypeError, ValueError):
+        text = repr(value)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _dataset(value: object) -> str | None:
+    if value is not None and value not in DATASET_NAMES:
+        names = ", ".join(DATASET_NAMES)
+        raise DrawingFileError(f"unknown dataset {_shown(value)} (expected one of {names})")
+    return value  # type: ignore[return-value]
+
+
+def _label(value: object) -> int | None:
+    if value is not None and (type(value) is not int or not 0 <= value < NUM_CLASSES):
+        raise DrawingFileError(f"the label {_shown(value)} is not a class number 0..{NUM_CLASSES - 1}")
+    return value  # type: ignore[return-value]
+
+
+def _checked(d: Drawing) -> Drawing:
+    """``d`` with every point as floats, or DrawingFileError: a writer never writes what a reader refuses."""
+    if not isinstance(d.strokes, (list, tuple)) or not all(isinstance(s, StrokeData) for s in d.strokes):
+        raise DrawingFileError("the strokes are not a sequence of StrokeData")
+    return Drawing(
+        strokes=_strokes([(s.erase, s.points) for s in d.strokes]),
+        background=_background(d.background),
+        dataset=_dataset(d.dataset),
+        label=_label(d.label),
+    )
+
+
+def _too_large(text: str) -> None:
+    if len(text) > MAX_FILE_BYTES:
+        raise DrawingFileError(f"too large for a drawing (the limit is {MAX_FILE_BYTES // 1_000_000} MB)")
+
+
+# ---------------------------------------------------------------------------- JSON
+
+
+def drawing_to_json(d: Drawing) -> str:
+    """``d`` as JSON text (floats read back exactly). Raises DrawingFileError if ``d`` is invalid."""
+    d = _checked(d)
+    background = None
+    if d.background is not None:
+        height, width = d.background.shape
+        background = {"width": width, "height": height,
+                      "gray": base64.b64encode(d.background.tobytes()).decode("ascii")}
+    return json.dumps({
+        "format": FORMAT, "version": FORMAT_VERSION, "page": PAGE_SIZE,
+        "dataset": d.dataset, "label": d.label,
+        "strokes": [{"erase": s.erase, "points": [list(p) for p in s.points]} for s in d.strokes],
+        "background": background,
+    }, allow_nan=False)
+
+
+def drawing_from_json(text: str) -> Drawing:
+    """Parse :func:`drawing_to_json`'s output, or an older autosave file. Raises DrawingFileError."""
+    _too_large(text)
+    try:
+        data = json.loads(text)
+    except RecursionError:
+        raise DrawingFileError("not valid JSON (nested too deeply)") from None
+    except json.JSONDecodeError as exc:
+        raise DrawingFileError(f"not valid JSON ({exc})") from None
+    except ValueError:  # int() refuses a number of thousands of digits
+        raise DrawingFileError("not valid JSON (a number thousands of digits long)") from None
+    if not isinstance(data, dict):
+        raise DrawingFileError("not a Sketchscope drawing (the JSON is not an object)")
+    kind = data.get("format")
+    if kind is None and "version" not in data:
+        raise DrawingFileError("not a Sketchscope drawing (no format or version)")
+    if kind is not None and kind != FORMAT:
+        raise DrawingFileError(f"not a Sketchscope drawing (format {_shown(kind)})")
+    version = data.get("version")
+    if type(version) is not int or version != FORMAT_VERSION:
+        raise DrawingFileError(f"unsupported drawing format version {_shown(version)} (this Sketchscope "
+                               f"reads version {FORMAT_VERSION})")
+    if kind is not None and data.get("page") != PAGE_SIZE:
+        raise DrawingFileError(f"drawn on a page of {_shown(data.get('page'))} pixels, not {PAGE_SIZE}")
+    raw = data.get("strokes")
+    if not isinstance(raw, list):
+        raise DrawingFileError("the drawing has no list of strokes")
+    if not all(isinstance(item, dict) for item in raw):
+        raise DrawingFileError("a stroke is not a JSON object")
+    strokes = _strokes([(item.get("erase"), item.get("points")) for item in raw])
+    background = data.get("background")
+    if background is not None:
+        if not isinstance(background, dict):
+            raise DrawingFileError("the background is not a JSON object")
+        background = _decode_gray(background.get("width"), background.get("height"),
+                                  background.get("gray"))
+    return Drawing(strokes, background, _dataset(data.get("dataset")), _label(data.get("label")))
+
+
+# ---------------------------------------------------------------------------- SVG
+
+
+def _num(value: float) -> str:
+    """A coordinate for the drawn path: three decimals are far finer than any screen shows."""
+    text = f"{value:.3f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def _attrs(values: dict[str, object]) -> str:
+    """``name="value" ...``, escaped for XML."""
+    return " ".join(f'{name}="{escape(str(value), _ESCAPES)}"' for name, value in values.items())
+
+
+def _path_pieces(points: tuple[Point, ...]) -> list[tuple[str, float]]:
+    """gui.canvas's midpoint smoothing as SVG path data: (d, width) per piece, one piece per point.
+
+    Piece 0 is a line from the first point to the middle of the first segment; piece k a
+    quadratic curve from middle to middle through point k; the last a line to the last point.
+    """
+    def mid(i: int) -> str:
+        (x0, y0, _), (x1, y1, _) = points[i], points[i + 1]
+        return f"{_num((x0 + x1) / 2.0)},{_num((y0 + y1) / 2.0)}"
+
+    n = len(points)
+    pieces = []
+    for k, (x, y, width) in enumerate(points):
+        here = f"{_num(x)},{_num(y)}"
+        if k == 0:
+            pieces.append((f"M{here} L{mid(0)}", width))
+        elif k < n - 1:
+            pieces.append((f"M{mid(k - 1)} Q{here} {mid(k)}", width))
+        else:
+            pieces.append((f"M{mid(k - 1)} L{here}", width))
+    return pieces
+
+
+def _svg_stroke(stroke: StrokeData) -> list[str]:
+    colour = PAPER if stroke.erase else INK
+    factor = ERASER_FACTOR if stroke.erase else 1.0
+    data = json.dumps([list(p) for p in stroke.points], separators=(",", ":"), allow_nan=False)
+    group = _attrs({"class": "stroke", "data-erase": str(stroke.erase).lower(), "data-points": data,
+                    "fill": "none", "stroke": colour, "stroke-linecap": "round", "stroke-linejoin": "round"})
+    lines = [f"  <g {group}>"]
+    points = stroke.points
+    if len(points) == 1:  # a click is a dot
+        x, y, width = points[0]
+        circle = {"cx": _num(x), "cy": _num(y), "r": repr(width * factor / 2.0), "fill": colour,
+                  "stroke": "none"}
+        lines.append(f"    <circle {_attrs(circle)}/>")
+    elif len({p[2] for p in points}) == 1:  # one width: one path (a piece's end is the next's start)
+        d = " ".join(piece if k == 0 else piece.split(" ", 1)[1]
+                     for k, (piece, _) in enumerate(_path_pieces(points)))
+        lines.append(f"    <path {_attrs({'d': d, 'stroke-width': repr(points[0][2] * factor)})}/>")
+    else:  # pen pressure: each piece at its own width, as the canvas draws it
+        for d, width in _path_pieces(points):
+            lines.append(f"    <path {_attrs({'d': d, 'stroke-width': repr(width * factor)})}/>")
+    lines.append("  </g>")
+    return lines
+
+
+def _png_base64(gray: np.ndarray) -> str:
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    Image.fromarray(gray).save(buffer, format="PNG")
+    return base64.b64encode(buffer.getvalue()).decode("ascii")
+
+
+def drawing_to_svg(d: Drawing) -> str:
+    """``d`` as an SVG picture of the page that also holds its exact data. Raises DrawingFileError."""
+    d = _checked(d)
+    root: dict[str, object] = {"xmlns": _SVG_NS, "xmlns:xlink": _XLINK_NS, "version": "1.1",
+            "width": PAGE_SIZE * SVG_SCALE, "height": PAGE_SIZE * SVG_SCALE,
+            "viewBox": f"0 0 {PAGE_SIZE} {PAGE_SIZE}", "data-sketchscope-version": FORMAT_VERSION}
+    if d.dataset is not None:
+        root["data-dataset"] = d.dataset
+    if d.label is not None:
+        root["data-label"] = d.label
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             f"<svg {_attrs(root)}>",
+             f'  <rect width="{PAGE_SIZE}" height="{PAGE_SIZE}" fill="{PAPER}"/>']
+    if d.background is not None:
+        height, width = d.background.shape
+        image = {"x": _num((PAGE_SIZE - width) / 2.0), "y": _num((PAGE_SIZE - height) / 2.0),
+                 "width": width, "height": height,
+                 "xlink:href": "data:image/png;base64," + _png_base64(d.background),
+                 "data-width": width, "data-height": height,
+                 "data-gray": base64.b64encode(d.background.tobytes()).decode("ascii")}
+        lines.append(f"  <image {_attrs(image)}/>")
+    for stroke in d.strokes:
+        lines.extend(_svg_stroke(stroke))
+    lines.append("</svg>")
+    return "\n".join(lines) + "\n"
+
+
+def _local(tag: object) -> str:
+    return tag.rsplit("}", 1)[-1] if isinstance(tag, str) else ""
+
+
+def _int_attr(element: ET.Element, name: str) -> object:
+    """An attribute that should be a small whole number: the int, or the text for the error."""
+    text = element.get(name)
+    return int(text) if text is not None and _SMALL_INT.fullmatch(text) else text
+
+
+def drawing_from_svg(text: str) -> Drawing:
+    """Read the data :func:`drawing_to_svg` stores; the drawn paths are ignored. Raises DrawingFileError."""
+    _too_large(text)
+    if _DECLARATION.search(text):
+        raise DrawingFileError("the SVG declares a DOCTYPE or entities, which Sketchscope does not read")
+    try:
+        root = ET.fromstring(text)
+    except (ET.ParseError, ValueError) as exc:
+        raise DrawingFileError(f"not valid SVG ({exc})") from None
+    if _local(root.tag) != "svg":
+        raise DrawingFileError("not an SVG picture")
+    version = root.get("data-sketchscope-version")
+    if version is None:
+        raise DrawingFileError("not a Sketchscope drawing (no stroke data)")
+    if version != str(FORMAT_VERSION):
+        raise DrawingFileError(f"unsupported drawing format version {_shown(version)} (this Sketchscope "
+                               f"reads version {FORMAT_VERSION})")
+    raw = []
+    for i, group in enumerate((g for g in root.iter() if _local(g.tag) == "g"
+                               and "stroke" in g.get("class", "").split()), 1):
+        erase = {"true": True, "false": False}.get(group.get("data-erase", ""))
+        try:
+            points = json.loads(group.get("data-points", ""))
+        except (ValueError, RecursionError):
+            raise DrawingFileError(f"stroke {i} has no readable data-points") from None
+        raw.append((erase, points))
+        if len(raw) > MAX_STROKES:
+            break  # _strokes says so
+    strokes = _strokes(raw)
+    images = [e for e in root.iter() if _local(e.tag) == "image" and e.get("data-gray") is not None]
+    if len(images) > 1:
+        raise DrawingFileError("the SVG has more than one background picture")
+    background = None
+    if images:
+        image = images[0]
+        background = _decode_gray(_int_attr(image, "data-width"), _int_attr(image, "data-height"),
+                                  image.get("data-gray"))
+    return Drawing(strokes, background, _dataset(root.get("data-dataset")),
+                   _label(_int_attr(root, "data-label")))
+
+
+# ---------------------------------------------------------------------------- files
+
+
+def _suffix(path: Path) -> str:
+    suffix = path.suffix.lower()
+    if suffix not in DRAWING_SUFFIXES:
+        raise DrawingFileError(f"{path.name}: a drawing is a .json or .svg file, not "
+                               f"{suffix or 'a file without a suffix'}")
+    return suffix
+
+
+def write_drawing(path: str | os.PathLike, d: Drawing) -> None:
+    """Save ``d`` as JSON or SVG by ``path``'s suffix, atomically. Raises DrawingFileError."""
+    path = Path(path)
+    suffix = _suffix(path)
+    try:
+        text = drawing_to_json(d) if suffix == ".json" else drawing_to_svg(d)
+        with atomic_path(path) as tmp:
+            tmp.write_bytes(text.encode("utf-8"))
+    except DrawingFileError as exc:
+        raise DrawingFileError(f"{path.name}: {exc}") from None
+    except OSError as exc:
+        raise DrawingFileError(f"{path.name}: cannot write ({exc.strerror or exc})") from None
+
+
+def read_drawing(path: str | os.PathLike) -> Drawing:
+    """Open a ``.json`` or ``.svg`` drawing. Raises DrawingFileError("<name>: reason")."""
+    path = Path(path)
+    suffix = _suffix(path)
+    try:
+        if path.is_dir():
+            raise DrawingFileError("is a folder, not a drawing")
+        if not path.exists():
+            raise DrawingFileError("no such file")
+        if not path.is_file():
+            raise DrawingFileError("not a regular file")
+        with open(path, "rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise DrawingFileError(f"too large for a drawing (the limit is {MAX_FILE_BYTES // 1_000_000} MB)")
+        if not data.strip():
+            raise DrawingFileError("the file is empty")
+        try:
+            text = data.decode("utf-8-sig")
+        except UnicodeDecodeError:
+            raise DrawingFileError("not UTF-8 text, so not a Sketchscope drawing") from None
+        return drawing_from_json(text) if suffix == ".json" else drawing_from_svg(text)
+    except DrawingFileError as exc:
+        raise DrawingFileError(f"{path.name}: {exc}") from None
+    except FileNotFoundError:
+        raise DrawingFileError(f"{path.name}: no such file") from None
+    except PermissionError:
+        raise DrawingFileError(f"{path.name}: permission denied") from None
+    except OSError as exc:
+        raise DrawingFileError(f"{path.name}: cannot read ({exc.strerror or type(exc).__name__})") from None

@@ -1,0 +1,451 @@
+"""Drawings as .json and .svg: read back bit for bit; anything bad is one clear line, never a crash."""
+
+import base64
+import errno
+import io
+import json
+import math
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+from model import drawing
+from model.drawing import (
+    ERASER_FACTOR,
+    INK,
+    PAGE_SIZE,
+    Drawing,
+    DrawingFileError,
+    StrokeData,
+    drawing_from_json,
+    drawing_from_svg,
+    drawing_to_json,
+    drawing_to_svg,
+    read_drawing,
+    write_drawing,
+)
+
+SVG = "{http://www.w3.org/2000/svg}"
+AWKWARD = (0.1 + 0.2, 1e-17, 279.99999999999997, -0.0, 5e-324, 1 / 3, 2.0**-40 + 100)
+
+
+def awkward_drawing() -> Drawing:
+    """Every kind of stroke, floats that print badly, a background that cannot sit on whole pixels."""
+    background = (np.arange(91 * 125, dtype=np.uint32) * 7 % 256).astype(np.uint8).reshape(91, 125)
+    return Drawing(
+        strokes=(
+            StrokeData(False, ((AWKWARD[0], AWKWARD[1], 18.0), (AWKWARD[2], AWKWARD[3], 18.0),
+                               (AWKWARD[4], AWKWARD[5], 18.0), (-12.5, 300.25, 18.0))),
+            StrokeData(False, ((10.0, 20.0, 4.5), (40.0, 25.0, 9.75), (70.0, 80.0, AWKWARD[6]),
+                               (90.0, 60.0, 13.0), (120.0, 61.0, 2.0 / 3.0))),  # pen pressure
+            StrokeData(True, ((100.0, 100.0, 18.0), (180.0, 140.0, 18.0))),
+            StrokeData(False, ((17.125, 18.0625, 5.5),)),  # a click: a dot
+            StrokeData(True, ((200.0, 50.0, 7.0),)),
+        ),
+        background=background,
+        dataset="fashion",
+        label=0,  # falsy, and still a label
+    )
+
+
+def bits(d: Drawing) -> list:
+    """Every float as its exact bits (== alone calls -0.0 and 0.0 equal)."""
+    return [(s.erase, [tuple(v.hex() for v in p) for p in s.points]) for s in d.strokes]
+
+
+def one_line_error(call, *args) -> str:
+    with pytest.raises(DrawingFileError) as info:
+        call(*args)
+    message = str(info.value)
+    assert message and "\n" not in message and "Traceback" not in message, message
+    return message
+
+
+# ---------------------------------------------------------------------------- exact round trips
+
+
+@pytest.mark.parametrize("write, read", [(drawing_to_json, drawing_from_json),
+                                         (drawing_to_svg, drawing_from_svg)], ids=["json", "svg"])
+def test_a_drawing_reads_back_bit_for_bit(write, read):
+    original = awkward_drawing()
+    again = read(write(original))
+    assert again == original
+    assert bits(again) == bits(original)
+    assert again.background.dtype == np.uint8 and again.background.shape == (91, 125)
+    assert (again.dataset, again.label) == ("fashion", 0)
+    assert read(write(again)) == original  # and again
+
+
+@pytest.mark.parametrize("write, read", [(drawing_to_json, drawing_from_json),
+                                         (drawing_to_svg, drawing_from_svg)], ids=["json", "svg"])
+def test_an_empty_page_and_whole_numbers_read_back(write, read):
+    assert read(write(Drawing())) == Drawing()
+    ints = Drawing((StrokeData(False, ((1, 2, 3), (np.float32(4.5), np.int64(6), 7))),), dataset="mnist")
+    again = read(write(ints))
+    assert again == ints and again.strokes[0].points[1] == (4.5, 6.0, 7.0)
+    assert all(type(v) is float for p in again.strokes[0].points for v in p)
+
+
+def test_equality_sees_one_ulp_and_one_pixel():
+    """What the round-trip tests rely on: a drawing that differs in the least detail is unequal."""
+    d = awkward_drawing()
+    (x, y, w), *rest = d.strokes[0].points
+    nudged = StrokeData(False, ((math.nextafter(x, 1.0), y, w), *rest))
+    assert Drawing((nudged, *d.strokes[1:]), d.background, d.dataset, d.label) != d
+    pixels = d.background.copy()
+    pixels[45, 60] ^= 1
+    assert Drawing(d.strokes, pixels, d.dataset, d.label) != d
+    assert Drawing(d.strokes, None, d.dataset, d.label) != d
+    assert Drawing(d.strokes, d.background, "mnist", d.label) != d
+    assert Drawing(d.strokes, d.background, d.dataset, None) != d
+
+
+def test_the_autosave_files_of_earlier_versions_read():
+    gray = base64.b64encode(bytes(range(6))).decode()
+    text = json.dumps({"version": 1, "strokes": [{"erase": False, "points": [[1, 2.5, 3]]},
+                                                 {"erase": True, "points": [[4, 5, 6], [7, 8, 9]]}],
+                       "background": {"width": 3, "height": 2, "gray": gray}})
+    d = drawing_from_json(text)
+    assert d.strokes == (StrokeData(False, ((1.0, 2.5, 3.0),)),
+                         StrokeData(True, ((4.0, 5.0, 6.0), (7.0, 8.0, 9.0))))
+    assert d.background.tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert d.dataset is None and d.label is None
+    assert drawing_from_json('{"version": 1, "strokes": []}') == Drawing()
+
+
+# ---------------------------------------------------------------------------- the SVG looks like the canvas
+
+_NUMBER = r"-?\d+(?:\.\d+)?(?:e-?\d+)?"
+
+
+def parse_path(d: str) -> list[tuple[str, list[float]]]:
+    """'M1,2 L3,4 Q5,6 7,8' -> [('M', [1, 2]), ('L', [3, 4]), ('Q', [5, 6, 7, 8])]."""
+    commands = re.findall(r"([MLQ])([^MLQ]*)", d)
+    assert "".join(c + a for c, a in commands) == d, f"unexpected path syntax: {d}"
+    return [(c, [float(v) for v in re.findall(_NUMBER, a)]) for c, a in commands]
+
+
+def expected_pieces(points) -> list[list[tuple[str, list[float]]]]:
+    """gui.canvas's midpoint rule, written out independently: the commands of each piece."""
+    def mid(i):
+        return [(points[i][0] + points[i + 1][0]) / 2, (points[i][1] + points[i + 1][1]) / 2]
+
+    n, pieces = len(points), []
+    for k, (x, y, _) in enumerate(points):
+        if k == 0:
+            pieces.append([("M", [x, y]), ("L", mid(0))])
+        elif k < n - 1:
+            pieces.append([("M", mid(k - 1)), ("Q", [x, y, *mid(k)])])
+        else:
+            pieces.append([("M", mid(k - 1)), ("L", [x, y])])
+    return pieces
+
+
+def assert_commands_close(got, want):
+    assert [c for c, _ in got] == [c for c, _ in want]
+    for (_, a), (_, b) in zip(got, want, strict=True):
+        assert a == pytest.approx(b, abs=1e-3)
+
+
+def test_the_svg_draws_every_stroke_as_the_canvas_does():
+    d = awkward_drawing()
+    root = ET.fromstring(drawing_to_svg(d))
+    assert root.tag == SVG + "svg" and root.get("viewBox") == f"0 0 {PAGE_SIZE} {PAGE_SIZE}"
+    assert (root.get("width"), root.get("height")) == ("560", "560")
+    page = root[0]
+    assert page.tag == SVG + "rect" and page.get("fill") == "#ffffff"
+    assert (page.get("width"), page.get("height")) == (str(PAGE_SIZE), str(PAGE_SIZE))
+
+    groups = root.findall(f"{SVG}g")
+    assert len(groups) == len(d.strokes)
+    for group, stroke in zip(groups, d.strokes, strict=True):
+        colour = "#ffffff" if stroke.erase else INK
+        factor = ERASER_FACTOR if stroke.erase else 1.0
+        assert group.get("class") == "stroke"
+        assert (group.get("stroke-linecap"), group.get("stroke-linejoin")) == ("round", "round")
+        children = list(group)
+        points = stroke.points
+        if len(points) == 1:
+            (circle,) = children
+            assert circle.tag == SVG + "circle" and circle.get("fill") == colour
+            assert float(circle.get("r")) == points[0][2] * factor / 2
+            centre = [float(circle.get("cx")), float(circle.get("cy"))]
+            assert centre == pytest.approx(points[0][:2], abs=1e-3)
+            continue
+        assert group.get("stroke") == colour and group.get("fill") == "none"
+        assert all(child.tag == SVG + "path" for child in children)
+        pieces = expected_pieces(points)
+        if len({p[2] for p in points}) == 1:  # one path: the pieces joined end to start
+            (path,) = children
+            assert float(path.get("stroke-width")) == points[0][2] * factor
+            joined = pieces[0] + [command for piece in pieces[1:] for command in piece[1:]]
+            assert_commands_close(parse_path(path.get("d")), joined)
+        else:  # pressure: a path per piece, each as wide as its point
+            assert len(children) == len(points)
+            for path, piece, point in zip(children, pieces, points, strict=True):
+                assert float(path.get("stroke-width")) == point[2] * factor
+                assert_commands_close(parse_path(path.get("d")), piece)
+
+
+def test_the_svg_shows_the_background_centred_as_a_png():
+    d = awkward_drawing()
+    root = ET.fromstring(drawing_to_svg(d))
+    (image,) = root.findall(f"{SVG}image")
+    assert list(root).index(image) == 1  # over the white page, under every stroke
+    assert (float(image.get("x")), float(image.get("y"))) == ((PAGE_SIZE - 125) / 2, (PAGE_SIZE - 91) / 2)
+    assert (image.get("width"), image.get("height")) == ("125", "91")
+    href = image.get("{http://www.w3.org/1999/xlink}href")
+    assert href.startswith("data:image/png;base64,")
+    with Image.open(io.BytesIO(base64.b64decode(href.split(",", 1)[1]))) as png:
+        assert png.format == "PNG" and np.array_equal(np.array(png.convert("L")), d.background)
+
+
+# ---------------------------------------------------------------------------- bad input, one line each
+
+
+def legacy(strokes="[]", background="null") -> str:
+    return f'{{"version": 1, "strokes": {strokes}, "background": {background}}}'
+
+
+def new(**fields) -> str:
+    data = {"format": "sketchscope-drawing", "version": 1, "page": 280, "dataset": None, "label": None,
+            "strokes": [], "background": None}
+    data.update(fields)
+    return json.dumps(data)
+
+
+BAD_JSON = {
+    "empty": "",
+    "truncated": drawing_to_json(awkward_drawing())[:-40],
+    "a list": "[]",
+    "a string": '"drawing"',
+    "no version": "{}",
+    "another format": new(format="excalidraw"),
+    "a newer version": new(version=2),
+    "version as text": legacy().replace('"version": 1', '"version": "1"'),
+    "version as true": legacy().replace('"version": 1', '"version": true'),
+    "another page": new(page=560),
+    "no strokes": '{"version": 1}',
+    "strokes as object": legacy(strokes="{}"),
+    "stroke as number": legacy(strokes="[1]"),
+    "erase as 0": legacy(strokes='[{"erase": 0, "points": [[1, 2, 3]]}]'),
+    "erase as text": legacy(strokes='[{"erase": "false", "points": [[1, 2, 3]]}]'),
+    "no erase": legacy(strokes='[{"points": [[1, 2, 3]]}]'),
+    "no points": legacy(strokes='[{"erase": false, "points": []}]'),
+    "points as text": legacy(strokes='[{"erase": false, "points": "1,2,3"}]'),
+    "two numbers": legacy(strokes='[{"erase": false, "points": [[1, 2]]}]'),
+    "four numbers": legacy(strokes='[{"erase": false, "points": [[1, 2, 3, 4]]}]'),
+    "a text number": legacy(strokes='[{"erase": false, "points": [["1", 2, 3]]}]'),
+    "a boolean number": legacy(strokes='[{"erase": false, "points": [[true, 2, 3]]}]'),
+    "null": legacy(strokes='[{"erase": false, "points": [[1, 2, null]]}]'),
+    "NaN": legacy(strokes='[{"erase": false, "points": [[NaN, 2, 3]]}]'),
+    "Infinity": legacy(strokes='[{"erase": false, "points": [[1, Infinity, 3]]}]'),
+    "-Infinity width": legacy(strokes='[{"erase": false, "points": [[1, 2, -Infinity]]}]'),
+    "1e999": legacy(strokes='[{"erase": false, "points": [[1e999, 2, 3]]}]'),
+    "far off the page": legacy(strokes='[{"erase": false, "points": [[1e300, 2, 3]]}]'),
+    "a 400-digit integer": legacy(strokes='[{"erase": false, "points": [[1' + "0" * 400 + ', 2, 3]]}]'),
+    "a 5000-digit integer": legacy(strokes='[{"erase": false, "points": [[' + "9" * 5000 + ", 2, 3]]}]"),
+    "zero width": legacy(strokes='[{"erase": false, "points": [[1, 2, 0]]}]'),
+    "negative width": legacy(strokes='[{"erase": false, "points": [[1, 2, -3]]}]'),
+    "nested too deeply": "[" * 200_000,
+    "background as list": legacy(background="[]"),
+    "background too wide": legacy(background='{"width": 9999, "height": 1, "gray": ""}'),
+    "background of no pixels": legacy(background='{"width": 0, "height": 0, "gray": ""}'),
+    "background width as text": legacy(background='{"width": "2", "height": 1, "gray": "AAA="}'),
+    "background not base64": legacy(background='{"width": 2, "height": 1, "gray": "!!!!"}'),
+    "background too few pixels": legacy(background='{"width": 2, "height": 2, "gray": "AAA="}'),
+    "background pixels as list": legacy(background='{"width": 1, "height": 1, "gray": [0]}'),
+    "unknown dataset": new(dataset="cifar10"),
+    "dataset as number": new(dataset=1),
+    "label 10": new(label=10),
+    "label -1": new(label=-1),
+    "label 1.0": new(label=1.0),
+    "label true": new(label=True),
+    "label as text": new(label="3"),
+}
+
+
+@pytest.mark.parametrize("text", BAD_JSON.values(), ids=BAD_JSON.keys())
+def test_bad_json_is_one_line(text):
+    one_line_error(drawing_from_json, text)
+
+
+def test_too_many_strokes_or_points_are_refused():
+    dot = {"erase": False, "points": [[1, 2, 3]]}
+    assert "too many strokes" in one_line_error(drawing_from_json, legacy(json.dumps([dot] * 5_001)))
+    drawing_from_json(legacy(json.dumps([dot] * 5_000)))  # the limit itself is fine
+    long = {"erase": False, "points": [[1, 2, 3]] * 100_000}
+    assert "too many points" in one_line_error(drawing_from_json, legacy(json.dumps([long, long, dot])))
+    drawing_from_json(legacy(json.dumps([long, long])))
+
+
+def test_too_large_text_is_refused_unparsed(monkeypatch):
+    text = drawing_to_json(awkward_drawing())
+    monkeypatch.setattr(drawing, "MAX_FILE_BYTES", len(text) - 1)
+    assert "too large" in one_line_error(drawing_from_json, text)
+    assert "too large" in one_line_error(drawing_from_svg, drawing_to_svg(Drawing()) + " " * len(text))
+
+
+BILLION_LAUGHS = """<?xml version="1.0"?>
+<!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">]>
+<svg xmlns="http://www.w3.org/2000/svg" data-sketchscope-version="1"><text>&lol2;</text></svg>"""
+
+
+def ours(body: str = "", **root: str) -> str:
+    root = {"data_sketchscope_version": "1", **root}
+    attrs = " ".join(f'{k.replace("_", "-")}="{v}"' for k, v in root.items())
+    return f'<svg xmlns="http://www.w3.org/2000/svg" {attrs}>{body}</svg>'
+
+
+def group(erase="false", points="[[1,2,3]]") -> str:
+    return f'<g class="stroke" data-erase="{erase}" data-points="{points}"/>'
+
+
+def image(width="2", height="1", gray="AAA=") -> str:
+    return f'<image data-width="{width}" data-height="{height}" data-gray="{gray}"/>'
+
+
+BAD_SVG = {
+    "empty": "",
+    "truncated": drawing_to_svg(awkward_drawing())[:2000],
+    "not XML": "<svg><g></svg>",
+    "an entity bomb": BILLION_LAUGHS,
+    "a lone entity": '<!ENTITY x SYSTEM "file:///etc/passwd"><svg/>',
+    "a lower-case doctype": "<!doctype svg><svg/>",
+    "an undefined entity": ours("<text>&xxe;</text>"),
+    "HTML": "<html><body/></html>",
+    "someone else's SVG": '<svg xmlns="http://www.w3.org/2000/svg"><path d="M0,0 L9,9"/></svg>',
+    "a newer version": ours(data_sketchscope_version="2"),
+    "erase maybe": ours(group(erase="maybe")),
+    "no erase": ours('<g class="stroke" data-points="[[1,2,3]]"/>'),
+    "no points": ours('<g class="stroke" data-erase="false"/>'),
+    "points not JSON": ours(group(points="[[1,2,3]")),
+    "two numbers": ours(group(points="[[1,2]]")),
+    "NaN": ours(group(points="[[NaN,2,3]]")),
+    "empty points": ours(group(points="[]")),
+    "unknown dataset": ours(data_dataset="cifar10"),
+    "label 12": ours(data_label="12"),
+    "label x": ours(data_label="x"),
+    "label empty": ours(data_label=""),
+    "background too wide": ours(image(width="9999")),
+    "background width negative": ours(image(width="-2")),
+    "background without height": ours('<image data-width="2" data-gray="AAA="/>'),
+    "background not base64": ours(image(gray="!!!!")),
+    "background too many pixels": ours(image(width="1")),
+    "two backgrounds": ours(image() + image()),
+}
+
+
+@pytest.mark.parametrize("text", BAD_SVG.values(), ids=BAD_SVG.keys())
+def test_bad_svg_is_one_line(text):
+    one_line_error(drawing_from_svg, text)
+
+
+def test_svg_that_is_not_ours_says_so_and_entities_are_never_expanded():
+    assert "no stroke data" in one_line_error(drawing_from_svg, BAD_SVG["someone else's SVG"])
+    assert "DOCTYPE" in one_line_error(drawing_from_svg, BILLION_LAUGHS)
+    assert "too many strokes" in one_line_error(drawing_from_svg, ours(group() * 5_001))
+    assert len(drawing_from_svg(ours(group() * 5_000)).strokes) == 5_000
+
+
+def test_the_writers_refuse_what_the_readers_would():
+    good = awkward_drawing()
+    stroke = StrokeData(False, ((1.0, float("nan"), 3.0),))
+    for bad in (Drawing((stroke,)), Drawing(label=10), Drawing(label=True), Drawing(dataset="cifar10"),
+                Drawing(background=good.background.astype(np.float32)),
+                Drawing(background=np.zeros((281, 3), np.uint8)),
+                Drawing((StrokeData(1, ((1.0, 2.0, 3.0),)),)),  # type: ignore[arg-type]
+                Drawing(([1.0, 2.0, 3.0],))):  # type: ignore[arg-type]
+        one_line_error(drawing_to_json, bad)
+        one_line_error(drawing_to_svg, bad)
+
+
+# ---------------------------------------------------------------------------- files
+
+
+@pytest.mark.parametrize("name", ["seven.json", "seven.svg", "SEVEN.SVG"])
+def test_files_read_back_exactly(tmp_path, name):
+    path = tmp_path / "sub" / name
+    write_drawing(path, awkward_drawing())
+    assert read_drawing(path) == awkward_drawing() and bits(read_drawing(path)) == bits(awkward_drawing())
+    assert [p.name for p in path.parent.iterdir()] == [name]
+    head = path.read_bytes()[:100]
+    assert head.startswith(b"<?xml") if name.lower().endswith(".svg") else head.startswith(b'{"format"')
+    write_drawing(str(path), Drawing())  # overwrites, and takes a str
+    assert read_drawing(str(path)) == Drawing()
+
+
+def test_a_byte_order_mark_is_fine(tmp_path):
+    path = tmp_path / "bom.json"
+    path.write_bytes(b"\xef\xbb\xbf" + drawing_to_json(awkward_drawing()).encode())
+    assert read_drawing(path) == awkward_drawing()
+
+
+def bad_file(tmp_path, name: str, content: bytes | None) -> Path:
+    path = tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize("name, content, reason", [
+    ("drawing.png", b"\x89PNG", ".json or .svg"),
+    ("drawing", b"{}", "without a suffix"),
+    ("missing.json", None, "no such file"),
+    ("empty.svg", b"", "empty"),
+    ("latin1.json", b'{"version": 1, "strokes": [], "x": "\xe9"}', "UTF-8"),
+    ("garbage.svg", b"\xff\xfe\x00<svg", "UTF-8"),
+    ("broken.json", b'{"version": 1, "strokes": [', "not valid JSON"),
+    ("other.svg", b'<svg xmlns="http://www.w3.org/2000/svg"/>', "no stroke data"),
+    ("multi\nline.json", None, "no such file"),
+])
+def test_a_bad_file_names_itself_in_one_line(tmp_path, name, content, reason):
+    message = one_line_error(read_drawing, bad_file(tmp_path, name, content))
+    assert message.startswith(" ".join(name.split()) + ": ") and reason in message, message
+
+
+def test_a_folder_or_an_oversized_file_is_refused(tmp_path, monkeypatch):
+    (tmp_path / "folder.json").mkdir()
+    assert "folder" in one_line_error(read_drawing, tmp_path / "folder.json")
+    path = tmp_path / "big.json"
+    write_drawing(path, awkward_drawing())
+    monkeypatch.setattr(drawing, "MAX_FILE_BYTES", path.stat().st_size - 1)
+    assert one_line_error(read_drawing, path).startswith("big.json: too large")
+
+
+def test_writing_an_unknown_suffix_or_a_bad_drawing_writes_nothing(tmp_path):
+    assert one_line_error(write_drawing, tmp_path / "x.png", Drawing()).startswith("x.png: ")
+    target = tmp_path / "keep.svg"
+    target.write_text("old")
+    message = one_line_error(write_drawing, target, Drawing(label=42))
+    assert message.startswith("keep.svg: ") and "label" in message
+    assert target.read_text() == "old" and [p.name for p in tmp_path.iterdir()] == ["keep.svg"]
+
+
+@pytest.mark.parametrize("name", ["keep.json", "keep.svg"])
+@pytest.mark.parametrize("failure", [RuntimeError("killed mid-write"),
+                                     OSError(errno.ENOSPC, "No space left")])
+def test_a_write_that_fails_midway_leaves_the_old_file(tmp_path, monkeypatch, name, failure):
+    target = tmp_path / name
+    write_drawing(target, awkward_drawing())
+    before = target.read_bytes()
+
+    def half_then_fail(self, data):
+        with open(self, "wb") as f:
+            f.write(data[: len(data) // 2])
+        raise failure
+
+    monkeypatch.setattr(Path, "write_bytes", half_then_fail)
+    with pytest.raises((RuntimeError, DrawingFileError)) as info:
+        write_drawing(target, Drawing())
+    if isinstance(failure, OSError):  # the disk's complaint, for the user
+        assert str(info.value) == f"{name}: cannot write (No space left)"
+    else:  # anything else is a bug: it is not dressed up as a file error
+        assert info.value is failure
+    monkeypatch.undo()
+    assert target.read_bytes() == before and read_drawing(target) == awkward_drawing()
+    assert [p.name for p in tmp_path.iterdir()] == [name]
