@@ -120,9 +120,10 @@ def train(
     # probabilities on the same augmented batch.
     teacher = load_keras_model(paths.model_path(dataset, extra["teacher"])) if extra.get("teacher") else None
     mix = float(extra.get("teacher_weight", 0.5))
+    smoothing = float(extra.get("label_smoothing", 0.0))
 
     def targets(x, y):
-        onehot = tf.one_hot(y, 10)
+        onehot = tf.one_hot(y, 10) * (1.0 - smoothing) + smoothing / 10.0
         return onehot if teacher is None else (1.0 - mix) * onehot + mix * teacher(x, training=False)
 
     layers = augment.online_layers(recipe, seed)
@@ -155,6 +156,8 @@ def train(
         "augmentation": list(recipe.online) + [f"{s.kind}x{s.count}" for s in recipe.sketches],
         "teacher": extra.get("teacher"),
         "sketch_fraction": fraction,
+        "label_smoothing": smoothing,
+        "learning_rate": float(extra.get("learning_rate", 1e-3)),
         "init": str(init) if init else None,
         "init_card": json.loads(paths.card_path(Path(init)).read_text())
         if init and paths.card_path(Path(init)).is_file()
