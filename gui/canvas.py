@@ -111,6 +111,36 @@ def _pieces(points: list[tuple[float, float, float]], first: int, last: int, don
         yield None, points[0][2]
 
 
+def paint_page(painter: QPainter, state: PageState, scale: float, live: Stroke | None = None):
+    """Paint ``state`` (and ``live``, a stroke still being drawn) at ``scale`` page pixels.
+
+    The one renderer of a page: the canvas, saving and replay all paint through it, so a
+    drawing re-rendered from its strokes is pixel for pixel the page the user saw.
+    """
+    painter.setTransform(QTransform.fromScale(scale, scale))
+    painter.fillRect(QRectF(0, 0, PAGE_SIZE, PAGE_SIZE), PAGE_COLOUR)
+    background = state.background
+    if background is not None:
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        x = (PAGE_SIZE - background.width()) / 2.0
+        y = (PAGE_SIZE - background.height()) / 2.0
+        painter.drawImage(QPointF(x, y), background)
+    strokes = state.strokes if live is None else (*state.strokes, live)
+    for stroke in strokes:
+        done = stroke is not live
+        last = len(stroke.points) - (1 if done else 2)
+        if last >= 0:
+            Canvas._paint_pieces(painter, stroke, 0, last, done)
+
+
+def render_state(state: PageState, size: int = PAGE_SIZE) -> np.ndarray:
+    """``state`` drawn afresh at ``size`` x ``size`` pixels, as a uint8 array (255 paper)."""
+    image = QImage(size, size, QImage.Format.Format_Grayscale8)
+    with QPainter(image) as painter:
+        paint_page(painter, state, size / PAGE_SIZE)
+    return qimage_to_gray(image)
+
+
 class Canvas(QWidget):
     """A square white page to draw on with mouse, touch or pen; undo, redo, eraser, clear."""
 
@@ -119,6 +149,9 @@ class Canvas(QWidget):
 
     sig_history_changed = Signal()
     """Undo, redo or "is empty" may have changed."""
+
+    sig_preview_ended = Signal()
+    """A preview (see ``set_preview``) gave way to the drawing: the user drew or edited."""
 
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
@@ -133,6 +166,7 @@ class Canvas(QWidget):
         self._undo: list[PageState] = []
         self._redo: list[PageState] = []
         self._stroke: Stroke | None = None  # the stroke being drawn, not yet in the history
+        self._preview: PageState | None = None  # shown instead of _state (a replay)
         self._page = QImage(PAGE_SIZE, PAGE_SIZE, QImage.Format.Format_Grayscale8)
         self._display: QPixmap | None = None  # the page at screen resolution, redrawn lazily
         self._outline: QRectF | None = None  # page pixels; painted over the page, not into it
@@ -159,6 +193,30 @@ class Canvas(QWidget):
     def state(self) -> PageState:
         return self._state
 
+    def shown_state(self) -> PageState:
+        """What the page shows: the preview while there is one, else the drawing."""
+        return self._state if self._preview is None else self._preview
+
+    def preview(self) -> PageState | None:
+        return self._preview
+
+    def set_preview(self, state: PageState | None) -> None:
+        """Show ``state`` instead of the drawing, without touching the drawing or its history
+        (a replay shows the drawing as it grew); None shows the drawing again. The page's
+        image signal follows what is shown. Drawing or editing ends a preview."""
+        self._finish_stroke()
+        if state is self._preview:
+            return
+        self._preview = state
+        self._render_page()
+        self._emit_image()
+
+    def _leave_preview(self) -> None:
+        if self._preview is not None:
+            self._preview = None
+            self._render_page()
+            self.sig_preview_ended.emit()
+
     def strokes(self) -> tuple[Stroke, ...]:
         return self._state.strokes
 
@@ -177,24 +235,24 @@ class Canvas(QWidget):
 
     def render_image(self, size: int) -> np.ndarray:
         """The page drawn afresh at ``size`` x ``size`` pixels (for saving), as a uint8 array."""
-        image = QImage(size, size, QImage.Format.Format_Grayscale8)
-        with QPainter(image) as painter:
-            self._paint_state(painter, size / PAGE_SIZE)
-        return qimage_to_gray(image)
+        return render_state(self.shown_state(), size)
 
     def clear(self) -> None:
         """Wipe the page (undoable)."""
+        self._leave_preview()
         self._finish_stroke()
         if not self._state.empty:
             self._push(PageState())
 
     def undo(self) -> None:
+        self._leave_preview()
         self._finish_stroke()
         if self._undo:
             self._redo.append(self._state)
             self._set_state(self._undo.pop())
 
     def redo(self) -> None:
+        self._leave_preview()
         self._finish_stroke()
         if self._redo:
             self._undo.append(self._state)
@@ -205,6 +263,7 @@ class Canvas(QWidget):
 
         The strokes go with it; undo brings them back.
         """
+        self._leave_preview()
         self._finish_stroke()
         gray = np.ascontiguousarray(gray, np.uint8)
         h, w = gray.shape
@@ -217,8 +276,15 @@ class Canvas(QWidget):
         )
         self._push(PageState(background=fitted, strokes=()))
 
+    def load_state(self, state: PageState) -> None:
+        """Replace the page by ``state`` (an opened drawing); undo brings the old page back."""
+        self._leave_preview()
+        self._finish_stroke()
+        self._push(state)
+
     def restore_state(self, state: PageState) -> None:
         """Start afresh from ``state`` (a recovered drawing): no undo history before it."""
+        self._preview = None
         self._stroke = None
         self._undo.clear()
         self._redo.clear()
@@ -344,6 +410,7 @@ class Canvas(QWidget):
     # ------------------------------------------------------------------ drawing
 
     def _begin(self, x: float, y: float, width: float, erase: bool) -> None:
+        self._leave_preview()
         self._finish_stroke()
         self._stroke = Stroke(erase=erase, points=[(x, y, width)])
         self.sig_history_changed.emit()
@@ -404,23 +471,8 @@ class Canvas(QWidget):
                 painter.drawPath(path)
 
     def _paint_state(self, painter: QPainter, scale: float) -> None:
-        """Paint the whole page (background and finished strokes) at ``scale``."""
-        painter.setTransform(QTransform.fromScale(scale, scale))
-        painter.fillRect(QRectF(0, 0, PAGE_SIZE, PAGE_SIZE), PAGE_COLOUR)
-        background = self._state.background
-        if background is not None:
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            x = (PAGE_SIZE - background.width()) / 2.0
-            y = (PAGE_SIZE - background.height()) / 2.0
-            painter.drawImage(QPointF(x, y), background)
-        strokes = self._state.strokes
-        if self._stroke is not None:
-            strokes = (*strokes, self._stroke)
-        for stroke in strokes:
-            done = stroke is not self._stroke
-            last = len(stroke.points) - (1 if done else 2)
-            if last >= 0:
-                self._paint_pieces(painter, stroke, 0, last, done)
+        """Paint the whole page (background, finished strokes, the live one) at ``scale``."""
+        paint_page(painter, self.shown_state(), scale, self._stroke)
 
     def _display_size(self) -> QSize:
         side = round(self.page_rect().width() * self.devicePixelRatioF())

@@ -41,11 +41,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.autosave import Autosaver, data_dir
+from gui.autosave import Autosaver, data_dir, drawing_to_state, state_to_drawing
+from gui.browser import TestSetBrowser
 from gui.canvas import MAX_WIDTH, MIN_WIDTH, PAGE_SIZE, Canvas
+from gui.challenge import Challenge, ChallengeBanner
 from gui.explore.colors import overlay_rgba
 from gui.explore.panel import ExplorePanel
 from gui.feature_maps import FeatureMapsPanel
+from gui.gallery_view import GalleryPanel, ask_true_label
 from gui.image_file import (
     ImageFileError,
     mosaic_for_export,
@@ -54,11 +57,22 @@ from gui.image_file import (
     write_png,
 )
 from gui.input_view import InputView
+from gui.presentation import PresentationWindow, pick_screen
 from gui.probabilities import ProbabilityPanel
 from gui.qimage import qimage_to_rgba
-from gui.worker import InferenceClient, Loader, Result, load_shipped_predictor
+from gui.replay import ReplayController, ReplayPanel
+from gui.worker import (
+    InferenceClient,
+    Loader,
+    Result,
+    TestSplitLoader,
+    load_shipped_predictor,
+    load_shipped_test_split,
+)
 from model.architecture import CNN_TABLE, FEATURE_LAYERS
 from model.datasets import DATASET_NAMES, DATASETS, class_names
+from model.drawing import DRAWING_SUFFIXES, DrawingFileError, drawing_to_json, read_drawing, write_drawing
+from model.gallery import Gallery, GalleryError
 from model.paths import model_path
 
 APP_NAME = "Sketchscope"
@@ -66,7 +80,13 @@ SHORT_NAMES = {"mnist": "digits", "fashion": "clothing"}
 BUTTON_NAMES = {"mnist": "Digits", "fashion": "Clothing"}
 SUBJECTS = {"mnist": "a digit", "fashion": "a piece of clothing"}
 SAVE_SIZE = 560  # pixels of a saved drawing (twice the working page)
-IMAGE_FILTER = "Images (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp);;All files (*)"
+IMAGE_FILTER = ("Images and drawings (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.json *.svg)"
+                ";;Drawings with strokes (*.json *.svg);;All files (*)")
+SAVE_FILTERS = {  # Save Drawing As: the format follows the chosen filter or the typed suffix
+    "PNG image (*.png)": ".png",
+    "Drawing with strokes, JSON (*.json)": ".json",
+    "Drawing with strokes, SVG (*.svg)": ".svg",
+}
 
 
 def default_settings() -> QSettings:
@@ -110,6 +130,7 @@ class MainWindow(QMainWindow):
         settings: QSettings | None = None,
         explore_model: Callable[[str], Path] = shipped_cnn_path,
         data_folder: str | os.PathLike | None = None,
+        test_split_loader: TestSplitLoader = load_shipped_test_split,
     ):
         super().__init__()
         self._settings = settings if settings is not None else default_settings()
@@ -118,7 +139,8 @@ class MainWindow(QMainWindow):
         self._dataset = dataset
         self._result: Result | None = None  # what is on screen now
         self._model_errors: dict[str, str] = {}  # one line per dataset whose model failed
-        self._client = InferenceClient(loader or load_shipped_predictor, dataset, self)
+        self._client = InferenceClient(loader or load_shipped_predictor, dataset, self,
+                                       test_split_loader=test_split_loader)
         self._explore_model = explore_model
         self._explored: tuple[Path, str] | None = None  # the model the Explore view has
         self._explored_geometry = None  # Geometry of the input last fed to the Explore view
@@ -129,6 +151,16 @@ class MainWindow(QMainWindow):
         self.probabilities = ProbabilityPanel(class_names(dataset))
         self.feature_maps = FeatureMapsPanel(_layer_shapes())
         self.explore = ExplorePanel(settings=self._settings)
+        self.replay = ReplayController(self.canvas, self._client, self)
+        self.replay_panel = ReplayPanel(self.replay, self._settings)
+        self.browser = TestSetBrowser()
+        self.challenge = Challenge(self)
+        self.challenge_banner = ChallengeBanner(self.challenge)
+        folder = Path(data_folder or data_dir())
+        self.gallery = Gallery(folder / "gallery")
+        self.gallery_panel = GalleryPanel()
+        self.presentation: PresentationWindow | None = None  # made on first use
+        self.challenge_dataset = ""
         self._build_actions()
         self._build_layout()
         self._build_menus_and_toolbar()
@@ -143,9 +175,20 @@ class MainWindow(QMainWindow):
         self.explore.sig_saliency_changed.connect(self._on_saliency_changed)
         self.explore.sig_result_shown.connect(self._on_explore_result_shown)
         self.explore_dock.visibilityChanged.connect(self._on_explore_visibility_changed)
+        self.replay.sig_message.connect(self.statusBar().showMessage)
+        self.replay.sig_timeline_ready.connect(self._on_timeline_ready)
+        self.replay.sig_step_changed.connect(self._on_replay_step_changed)
+        self.browser.sig_split_wanted.connect(self._client.request_test_split)
+        self.browser.sig_image_chosen.connect(self._on_test_image_chosen)
+        self._client.sig_test_split_ready.connect(self.browser.set_split)
+        self.challenge.sig_clear_requested.connect(self._on_challenge_clear_requested)
+        self.challenge.sig_changed.connect(self._on_challenge_changed)
+        self.gallery_panel.sig_message.connect(self.statusBar().showMessage)
+        self.gallery_panel.sig_open_requested.connect(self.open_gallery_item)
+        self.gallery_panel.set_gallery(self.gallery)  # after the wiring: it reports a warning
 
         self._restore_settings()
-        self.autosaver = Autosaver(self.canvas, data_folder or data_dir(), self)
+        self.autosaver = Autosaver(self.canvas, folder, self)
         self.autosaver.sig_message.connect(self.statusBar().showMessage)
         self.autosaver.restore()
         self._set_dataset_ui(dataset)
@@ -204,6 +247,20 @@ class MainWindow(QMainWindow):
             "Compare with the &Dense Network", self._on_compare_changed, "D", checkable=True,
             tip="Show the dense (no convolution) network's probabilities beside the CNN's")
         self.compare_action.setIconText("Compare with Dense")
+        self.present_action = self._action(
+            "&Presentation Mode", self.toggle_presentation, Qt.Key.Key_F11,
+            tip="Full screen, large type, high contrast, for an audience (F11; Esc leaves)")
+        self.replay_action = self._action(
+            "&Replay Drawing", self.start_replay, Qt.Key.Key_F5,
+            tip="Redraw the drawing stroke by stroke with the network's top-3 timeline (F5)")
+        self.challenge_action = self._action(
+            "&Challenge: Draw This!", self.start_challenge, Qt.Key.Key_F6,
+            tip="The app names a class; draw it; how long until the network sees it? (F6)")
+        self.next_round_action = self._action("&Next Round", self.challenge.next_round, "N")
+        self.next_round_action.setEnabled(False)
+        self.keep_action = self._action(
+            "&Keep in Gallery…", self.keep_drawing, "Ctrl+K",
+            tip="Keep this drawing with the model's answer and its true label (Ctrl+K)")
         self.dataset_actions: dict[str, QAction] = {}
         group = QActionGroup(self)
         for i, name in enumerate(DATASET_NAMES):
@@ -236,8 +293,13 @@ class MainWindow(QMainWindow):
         self.right_splitter.setStretchFactor(1, 5)
         self.right_splitter.setChildrenCollapsible(False)
 
+        self.canvas_column = QWidget()
+        self._canvas_layout = QVBoxLayout(self.canvas_column)
+        self._canvas_layout.setContentsMargins(0, 0, 0, 0)
+        self._canvas_layout.addWidget(self.challenge_banner)
+        self._canvas_layout.addWidget(self.canvas, 1)
         self.main_splitter = QSplitter(Qt.Orientation.Horizontal)
-        self.main_splitter.addWidget(self.canvas)
+        self.main_splitter.addWidget(self.canvas_column)
         self.main_splitter.addWidget(self.right_splitter)
         self.main_splitter.setStretchFactor(0, 1)
         self.main_splitter.setStretchFactor(1, 1)
@@ -264,6 +326,31 @@ class MainWindow(QMainWindow):
         self.explore_action.setStatusTip(tip)
         self.explore_action.setToolTip(tip)
 
+        self.replay_dock = self._dock("Replay: when the network changes its mind", "replay",
+                                      self.replay_panel, Qt.DockWidgetArea.BottomDockWidgetArea)
+        self.browser_dock = self._dock("Test images", "browser", self.browser,
+                                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.gallery_dock = self._dock("Gallery", "gallery", self.gallery_panel,
+                                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.browser_dock, self.gallery_dock)
+        self.replay_view_action = self._dock_action(self.replay_dock, "Re&play Timeline", "Ctrl+F5")
+        self.browser_action = self._dock_action(self.browser_dock, "&Test Images", Qt.Key.Key_F3)
+        self.gallery_action = self._dock_action(self.gallery_dock, "&Gallery", Qt.Key.Key_F4)
+
+    def _dock(self, title: str, name: str, content: QWidget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(content)
+        self.addDockWidget(area, dock)
+        dock.hide()
+        return dock
+
+    def _dock_action(self, dock: QDockWidget, text: str, shortcut) -> QAction:
+        action = dock.toggleViewAction()
+        action.setText(text)
+        action.setShortcut(QKeySequence(shortcut))
+        return action
+
     def _build_menus_and_toolbar(self) -> None:
         menus = self.menuBar()
         file_menu = menus.addMenu("&File")
@@ -286,6 +373,15 @@ class MainWindow(QMainWindow):
         model_menu.addAction(self.compare_action)
         view_menu = menus.addMenu("&View")
         view_menu.addAction(self.explore_action)
+        view_menu.addActions([self.replay_view_action, self.browser_action, self.gallery_action])
+        demo_menu = menus.addMenu("&Demo")
+        demo_menu.addAction(self.present_action)
+        self.screen_menu = demo_menu.addMenu("Present &On")
+        self.screen_menu.aboutToShow.connect(self._fill_screen_menu)
+        demo_menu.addSeparator()
+        demo_menu.addActions([self.replay_action, self.challenge_action, self.next_round_action])
+        demo_menu.addSeparator()
+        demo_menu.addActions([self.browser_action, self.keep_action, self.gallery_action])
 
         toolbar = QToolBar("Tools")
         toolbar.setObjectName("tools")
@@ -300,6 +396,10 @@ class MainWindow(QMainWindow):
         toolbar.addSeparator()
         toolbar.addAction(self.compare_action)
         toolbar.addAction(self.explore_action)
+        toolbar.addSeparator()
+        self.replay_action.setIconText("Replay")
+        self.present_action.setIconText("Present")
+        toolbar.addActions([self.replay_action, self.present_action])
         self.addToolBar(toolbar)
 
     def _build_status_bar(self) -> None:
@@ -337,7 +437,10 @@ class MainWindow(QMainWindow):
         self._submit()
 
     def open_image(self, path: str | os.PathLike) -> bool:
-        """Put a picture file on the page. On failure: a message, and the drawing stays."""
+        """Put a picture file (or a drawing with strokes, .json / .svg) on the page. On
+        failure: a message, and the drawing stays."""
+        if Path(path).suffix.lower() in DRAWING_SUFFIXES:
+            return self.open_drawing(path)
         try:
             picture = read_image(path)
         except ImageFileError as exc:
@@ -355,7 +458,28 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"Opened {name}", 4000)
         return True
 
+    def open_drawing(self, path: str | os.PathLike) -> bool:
+        """Put a saved drawing (.json or .svg, with its strokes) on the page: undoable, and
+        ready to replay. A drawing saved with a dataset switches to it."""
+        try:
+            drawing = read_drawing(path)
+        except DrawingFileError as exc:
+            self._warn("Cannot open the drawing", str(exc))
+            return False
+        self.replay.stop()
+        self.canvas.load_state(drawing_to_state(drawing))
+        if drawing.dataset in DATASETS:
+            self.set_dataset(drawing.dataset)
+        self.statusBar().showMessage(
+            f"Opened {Path(path).name}: {len(drawing.strokes)} strokes (F5 replays them)", 5000)
+        return True
+
     def save_drawing(self, path: str | os.PathLike) -> Path:
+        """The drawing as a PNG, or with its strokes as .json / .svg (by the suffix)."""
+        path = Path(path)
+        if path.suffix.lower() in DRAWING_SUFFIXES:
+            write_drawing(path, state_to_drawing(self.canvas.state(), self._dataset))
+            return path
         return write_png(path, self.canvas.render_image(SAVE_SIZE))
 
     def export_input(self, path: str | os.PathLike) -> Path:
@@ -419,6 +543,8 @@ class MainWindow(QMainWindow):
             self.feature_maps.set_grids(result.grids, result.shapes)
         self._update_export_actions()
         self._feed_explore()
+        self._feed_presentation()
+        self.challenge.on_result(result)
         self.sig_result_shown.emit(result)
 
     def _on_model_changed(self, dataset: str, state: str, message: str) -> None:
@@ -507,10 +633,170 @@ class MainWindow(QMainWindow):
         self.canvas.set_outline(None)
         self.canvas.set_overlay(None)
 
+    # ------------------------------------------------------------------ live demos
+
+    def presenting(self) -> bool:
+        return self.presentation is not None and self.presentation.isVisible()
+
+    def toggle_presentation(self) -> None:
+        if self.presenting():
+            self.leave_presentation()
+        else:
+            self.enter_presentation()
+
+    def enter_presentation(self, screen=None) -> None:
+        """Full screen on ``screen`` (default: View > Present On's choice, else a second
+        screen, else this one), with this window's canvas and drawing."""
+        if self.presenting():
+            return
+        if self.presentation is None:
+            self.presentation = PresentationWindow(FEATURE_LAYERS)
+            self.presentation.sig_exit_requested.connect(self.leave_presentation)
+            self.presentation.sig_key_action.connect(self._on_presentation_key)
+        if screen is None:
+            screen = pick_screen(QGuiApplication.screens(), self.screen(),
+                                 str(self._settings.value("present_on", "")))
+        self.presentation.attach_canvas(self.canvas)
+        self.presentation.set_banner(self.challenge.text())
+        probabilities = self.replay.probabilities()
+        if probabilities is not None:
+            self._on_timeline_ready(probabilities, 0.0)
+        self.presentation.present_on(screen)
+        self._feed_presentation()
+        self.present_action.setText("Leave &Presentation Mode")
+
+    def leave_presentation(self) -> None:
+        if self.presentation is None or self.canvas.parent() is self.canvas_column:
+            return
+        self._canvas_layout.addWidget(self.canvas, 1)  # back under the challenge banner
+        self.canvas.show()
+        self.presentation.hide()
+        self.present_action.setText("&Presentation Mode")
+        self.activateWindow()
+
+    def _fill_screen_menu(self) -> None:
+        self.screen_menu.clear()
+        wanted = str(self._settings.value("present_on", ""))
+        chosen = pick_screen(QGuiApplication.screens(), self.screen(), wanted)
+        group = QActionGroup(self.screen_menu)
+        for screen in QGuiApplication.screens():
+            size = screen.geometry()
+            action = self.screen_menu.addAction(f"{screen.name()} ({size.width()} × {size.height()})")
+            action.setCheckable(True)
+            action.setChecked(screen is chosen)
+            group.addAction(action)
+            name = screen.name()
+            action.triggered.connect(
+                lambda _=False, n=name: self._settings.setValue("present_on", n))
+
+    def _feed_presentation(self) -> None:
+        if not self.presenting():
+            return
+        result, names = self._result, class_names(self._dataset)
+        view = self.presentation
+        if result is None:
+            view.show_message(names, "Thinking…")
+        elif result.empty:
+            view.show_message(names, "Draw something")
+        elif result.probabilities is None:
+            view.show_message(names, "No prediction")
+        else:
+            view.show_result(names, result.probabilities, result.grids, result.shapes)
+
+    def _on_presentation_key(self, what: str) -> None:
+        {"clear": self.canvas.clear, "undo": self.canvas.undo, "redo": self.canvas.redo,
+         "replay": self.start_replay, "challenge": self.start_challenge,
+         "next round": self.challenge.next_round}[what]()
+
+    def start_replay(self) -> bool:
+        """Replay the drawing stroke by stroke, with its timeline (F5)."""
+        if not self.presenting():
+            self.replay_dock.show()
+        return self.replay.start(self._dataset)
+
+    def _on_timeline_ready(self, probabilities, _seconds) -> None:
+        if self.presentation is not None:
+            self.presentation.timeline.set_timeline(probabilities, class_names(self._dataset))
+            self.presentation.timeline.show()
+
+    def _on_replay_step_changed(self, step: int) -> None:
+        if self.presentation is not None:
+            self.presentation.timeline.set_cursor(step if self.replay.active() else None)
+
+    def _on_test_image_chosen(self, page: np.ndarray, name: str) -> None:
+        self.replay.stop()
+        self.canvas.set_background(page)
+        self.statusBar().showMessage(f"Opened {name}: draw over it, or undo", 4000)
+
+    def start_challenge(self) -> None:
+        """A round of "draw this" for the current dataset (F6; N for the next round)."""
+        self.replay.stop()
+        self.challenge_dataset = self._dataset
+        self.challenge.start(self._dataset, class_names(self._dataset))
+
+    def _on_challenge_clear_requested(self) -> None:
+        self.canvas.clear()
+        self.challenge.set_min_seq(self._client.seq)
+
+    def _on_challenge_changed(self, text: str) -> None:
+        self.next_round_action.setEnabled(self.challenge.running())
+        if self.presentation is not None:
+            self.presentation.set_banner(text)
+
+    def keep_drawing(self, label: int | None = None) -> bool:
+        """Keep the drawing in the gallery with the model's answer and the true label (asked
+        for when not given). False when there is nothing to keep or the user cancels."""
+        result = self._result
+        if result is None or result.probabilities is None or self.canvas.is_empty():
+            self.statusBar().showMessage("Nothing to keep: draw something the model can read",
+                                         4000)
+            return False
+        names = class_names(result.dataset)
+        predicted = int(np.argmax(result.probabilities))
+        confidence = float(result.probabilities[predicted])
+        if label is None:
+            label = ask_true_label(self, names, predicted, confidence)
+            if label is None:
+                return False
+        state = self.canvas.state()
+        strokes = drawing_to_json(state_to_drawing(state, result.dataset, label))
+        try:
+            item = self.gallery.add(self.canvas.render_image(PAGE_SIZE), result.dataset, label,
+                                    predicted, confidence, strokes)
+        except (OSError, GalleryError) as exc:
+            self._warn("Keep in Gallery", f"Cannot keep the drawing: {exc}")
+            return False
+        self.gallery_panel.refresh()
+        mark = "right" if predicted == label else "wrong"
+        self.statusBar().showMessage(
+            f"Kept as {names[label]} (the model said {names[predicted]}: {mark}); "
+            f"{len(self.gallery.items)} in the gallery (F4)", 5000)
+        return item is not None
+
+    def open_gallery_item(self, item_id: str) -> None:
+        """Put a kept drawing back on the page, strokes and all, in its dataset."""
+        item = next((i for i in self.gallery.items if i.id == item_id), None)
+        if item is None or not item.drawing_json:
+            return
+        from model.drawing import drawing_from_json
+
+        try:
+            drawing = drawing_from_json(item.drawing_json)
+        except DrawingFileError as exc:
+            self._warn("Gallery", f"Cannot open the kept drawing: {exc}")
+            return
+        self.replay.stop()
+        self.set_dataset(item.dataset)
+        self.canvas.load_state(drawing_to_state(drawing))
+
     # ------------------------------------------------------------------ small handlers
 
     def _set_dataset_ui(self, dataset: str) -> None:
         self.dataset_actions[dataset].setChecked(True)
+        self.browser.set_dataset(dataset, class_names(dataset))
+        self.replay_panel.set_class_names(class_names(dataset))
+        if self.challenge.running() and self.challenge_dataset != dataset:
+            self.challenge.stop()
         self.setWindowTitle(f"{APP_NAME} — {DATASETS[dataset].title}")
         self._result = None
         names = class_names(dataset)
@@ -550,7 +836,20 @@ class MainWindow(QMainWindow):
             self.open_image(path)
 
     def _on_save_triggered(self) -> None:
-        self._save_with_dialog("Save Drawing", "drawing.png", self.save_drawing)
+        suggestion = str(Path(self._last_folder()) / "drawing.png")
+        path, chosen = QFileDialog.getSaveFileName(self, "Save Drawing", suggestion,
+                                                   ";;".join(SAVE_FILTERS))
+        if not path:
+            return
+        if Path(path).suffix.lower() not in SAVE_FILTERS.values():
+            path += SAVE_FILTERS.get(chosen, ".png")
+        self._remember_folder(path)
+        try:
+            written = self.save_drawing(path)
+        except (OSError, ValueError) as exc:  # DrawingFileError is a ValueError
+            self._warn("Save Drawing", f"Cannot save {Path(path).name}: {exc}")
+            return
+        self.statusBar().showMessage(f"Saved {written.name}", 5000)
 
     def _on_export_input_triggered(self) -> None:
         self._save_with_dialog("Export Network Input", "network-input.png", self.export_input)
@@ -643,6 +942,12 @@ class MainWindow(QMainWindow):
         s.sync()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        self.replay.stop()
+        self.challenge.stop()
+        self.leave_presentation()
+        if self.presentation is not None:
+            self.presentation.deleteLater()
+            self.presentation = None
         self.autosaver.save_now()
         self.save_settings()
         self._client.shutdown()

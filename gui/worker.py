@@ -37,6 +37,15 @@ class PredictorLike(Protocol):
 
 
 Loader = Callable[[str], PredictorLike]
+TestSplitLoader = Callable[[str], Any]  # dataset -> model.testset.TestSplit (raises DataError)
+
+
+def load_shipped_test_split(dataset: str):
+    """The test split and the shipped CNN's answers on it (cached by ``model.testset``)."""
+    from model.paths import model_path
+    from model.testset import load_test_split
+
+    return load_test_split(dataset, model_path(dataset, "cnn"))
 
 
 def load_shipped_predictor(dataset: str) -> PredictorLike:
@@ -118,6 +127,54 @@ def infer(predictor: PredictorLike | None, request: Request, load_error: str = "
     )
 
 
+@dataclass(frozen=True)
+class TimelineRequest:
+    """A drawing's growth: the page after each step (stroke), to classify in one job."""
+
+    token: int
+    dataset: str
+    pages: tuple[np.ndarray, ...]  # (H, W) uint8 pages, dark ink on white
+
+
+@dataclass(frozen=True)
+class Timeline:
+    """The network's probabilities after each step; a NaN row where the page was empty."""
+
+    token: int
+    dataset: str
+    probabilities: np.ndarray  # (steps, 10) float32
+    seconds: float = 0.0  # the worker's time for the whole job
+    error: str = ""
+
+
+def timeline(predictor: PredictorLike | None, request: TimelineRequest, load_error: str = ""):
+    """Classify every page of ``request`` exactly as live drawing does (``infer``)."""
+    import time
+
+    started = time.perf_counter()
+    rows = np.full((len(request.pages), 10), np.nan, np.float32)
+    if predictor is None:
+        return Timeline(request.token, request.dataset, rows, 0.0, load_error or "no model")
+    for k, page in enumerate(request.pages):
+        result = infer(predictor, Request(k, request.dataset, page, False))
+        if result.probabilities is not None:
+            rows[k] = result.probabilities
+        elif result.error:
+            return Timeline(request.token, request.dataset, rows, 0.0, result.error)
+    return Timeline(request.token, request.dataset, rows, time.perf_counter() - started)
+
+
+@dataclass(frozen=True)
+class TestSplitAnswer:
+    """``model.testset.TestSplit`` for ``dataset``, or a one-line error."""
+
+    __test__ = False
+
+    dataset: str
+    split: Any = None
+    error: str = ""
+
+
 class InferenceWorker(QObject):
     """Loads models and classifies drawings in its own thread. Never touches a widget."""
 
@@ -127,9 +184,16 @@ class InferenceWorker(QObject):
     sig_result = Signal(object)
     """A Result for one Request."""
 
-    def __init__(self, loader: Loader):
+    sig_timeline = Signal(object)
+    """A Timeline for one TimelineRequest."""
+
+    sig_test_split = Signal(object)
+    """A TestSplitAnswer."""
+
+    def __init__(self, loader: Loader, test_split_loader: TestSplitLoader = load_shipped_test_split):
         super().__init__()
         self._loader = loader
+        self._test_split_loader = test_split_loader
         self._predictors: dict[str, PredictorLike] = {}
         self._errors: dict[str, str] = {}
 
@@ -146,6 +210,19 @@ class InferenceWorker(QObject):
     def infer(self, request: Request) -> None:
         predictor = self._predictors.get(request.dataset)
         self.sig_result.emit(infer(predictor, request, self._errors.get(request.dataset, "")))
+
+    @Slot(object)
+    def timeline(self, request: TimelineRequest) -> None:
+        predictor = self._predictors.get(request.dataset)
+        self.sig_timeline.emit(timeline(predictor, request, self._errors.get(request.dataset, "")))
+
+    @Slot(str)
+    def test_split(self, dataset: str) -> None:
+        try:
+            answer = TestSplitAnswer(dataset, self._test_split_loader(dataset))
+        except Exception as exc:  # DataError above all (not fetched), but never kill the thread
+            answer = TestSplitAnswer(dataset, None, one_line(exc))
+        self.sig_test_split.emit(answer)
 
 
 class WorkerThread(QThread):
@@ -170,25 +247,46 @@ class InferenceClient(QObject):
     sig_model_changed = Signal(str, str, str)
     """A model's state changed: (dataset, "loading" | "ready" | "error", message)."""
 
+    sig_timeline_ready = Signal(object)
+    """A Timeline answering the newest ``request_timeline``."""
+
+    sig_test_split_ready = Signal(object)
+    """A TestSplitAnswer for ``request_test_split``."""
+
     _sig_load = Signal(str)
     _sig_infer = Signal(object)
+    _sig_timeline = Signal(object)
+    _sig_test_split = Signal(str)
 
-    def __init__(self, loader: Loader, dataset: str, parent: QObject | None = None):
+    def __init__(
+        self,
+        loader: Loader,
+        dataset: str,
+        parent: QObject | None = None,
+        test_split_loader: TestSplitLoader = load_shipped_test_split,
+    ):
         super().__init__(parent)
         self._dataset = dataset
         self._seq = 0
         self._busy = False
         self._pending: Request | None = None
+        self._timeline: TimelineRequest | None = None  # waiting; the newest replaces it
+        self._timeline_token = 0
+        self._test_splits: list[str] = []  # datasets whose test split is wanted
         self._to_load: list[str] = []
         self._states: dict[str, str] = {}
         self._thread = WorkerThread()
         self._thread.setObjectName("sketchscope-inference")
-        self._worker = InferenceWorker(loader)
+        self._worker = InferenceWorker(loader, test_split_loader)
         self._worker.moveToThread(self._thread)
         self._sig_load.connect(self._worker.load)
         self._sig_infer.connect(self._worker.infer)
+        self._sig_timeline.connect(self._worker.timeline)
+        self._sig_test_split.connect(self._worker.test_split)
         self._worker.sig_loaded.connect(self._on_model_loaded)
         self._worker.sig_result.connect(self._on_result_received)
+        self._worker.sig_timeline.connect(self._on_timeline_received)
+        self._worker.sig_test_split.connect(self._on_test_split_received)
         self._thread.finished.connect(self._worker.deleteLater)
         self._thread.start()
 
@@ -230,9 +328,28 @@ class InferenceClient(QObject):
         self._pump()
         return self._seq
 
+    def request_timeline(self, pages, dataset: str | None = None) -> int:
+        """Classify each page of a growing drawing in one job (after any live drawing);
+        the answer comes as ``sig_timeline_ready`` with the returned token."""
+        self._timeline_token += 1
+        dataset = dataset or self._dataset
+        self.preload([dataset])
+        self._timeline = TimelineRequest(self._timeline_token, dataset, tuple(pages))
+        self._pump()
+        return self._timeline_token
+
+    def request_test_split(self, dataset: str) -> None:
+        """Load ``dataset``'s test split and the CNN's answers on it (seconds the first time,
+        while the model runs over 10,000 images; cached afterwards)."""
+        if dataset not in self._test_splits:
+            self._test_splits.append(dataset)
+        self._pump()
+
     def shutdown(self) -> None:
         """Stop the thread (after the job in flight, if any, finishes)."""
         self._pending = None
+        self._timeline = None
+        self._test_splits.clear()
         self._to_load.clear()
         if self._thread.isRunning():
             self._thread.quit()
@@ -242,7 +359,7 @@ class InferenceClient(QObject):
 
     def _pump(self) -> None:
         """Start the most urgent job if none is in flight: the current model, a drawing, a
-        preload."""
+        timeline, a test split, a preload."""
         if self._busy:
             return
         if self._dataset in self._to_load:
@@ -251,6 +368,15 @@ class InferenceClient(QObject):
             request, self._pending = self._pending, None
             self._busy = True
             self._sig_infer.emit(request)
+        elif self._timeline is not None and self._timeline.dataset in self._to_load:
+            self._start_load(self._timeline.dataset)
+        elif self._timeline is not None:
+            request, self._timeline = self._timeline, None
+            self._busy = True
+            self._sig_timeline.emit(request)
+        elif self._test_splits:
+            self._busy = True
+            self._sig_test_split.emit(self._test_splits.pop(0))
         elif self._to_load:
             self._start_load(self._to_load[0])
 
@@ -271,4 +397,15 @@ class InferenceClient(QObject):
         self._busy = False
         if result.seq == self._seq and result.dataset == self._dataset:
             self.sig_result_ready.emit(result)
+        self._pump()
+
+    def _on_timeline_received(self, answer: Timeline) -> None:
+        self._busy = False
+        if answer.token == self._timeline_token:
+            self.sig_timeline_ready.emit(answer)
+        self._pump()
+
+    def _on_test_split_received(self, answer: TestSplitAnswer) -> None:
+        self._busy = False
+        self.sig_test_split_ready.emit(answer)
         self._pump()

@@ -1,4 +1,8 @@
-"""Accuracy on the full test split, per-class accuracy and a confusion-matrix PNG."""
+"""Accuracy on the full test split, per-class accuracy and a confusion-matrix PNG.
+
+The model's answers are cached (``model.testset``): the app's test-set browser shows the
+mistakes of this very evaluation run.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +12,7 @@ import numpy as np
 
 from model import datasets, paths
 from model.atomic import atomic_path
-from model.inference import load_keras_model
-from model.train import preprocessed_split
+from model.testset import test_probabilities
 
 
 def evaluate(
@@ -21,11 +24,9 @@ def evaluate(
 ) -> dict:
     """Evaluate a model file on all 10,000 test images of ``dataset``; return the figures."""
     model_path = Path(model_path) if model_path else paths.model_path(dataset, arch)
-    model = load_keras_model(model_path)
     ds = datasets.load(dataset)
-    x_test = preprocessed_split(ds, "test", log)
     y_test = ds.y_test.astype(np.int64)
-    probs = model.predict(x_test, batch_size=1000, verbose=0)
+    probs = test_probabilities(dataset, model_path, log)  # shared with the app's browser
     predicted = probs.argmax(axis=1)
     confusion = np.zeros((10, 10), np.int64)
     np.add.at(confusion, (y_test, predicted), 1)

@@ -93,16 +93,33 @@ def fake_loader() -> FakeLoader:
     return FakeLoader()
 
 
+def fake_test_split(dataset: str, n: int = 40):
+    """A small stand-in for model.testset.TestSplit: blobs at class-dependent places, labels
+    0..9 in turn, and model answers that are wrong on every seventh image."""
+    from model.testset import TestSplit
+
+    labels = np.arange(n, dtype=np.int64) % 10
+    images = np.zeros((n, 28, 28), np.uint8)
+    for i, label in enumerate(labels):
+        images[i, 4 + label: 12 + label, 6:22] = 255
+    probs = np.full((n, 10), 0.02, np.float32)
+    answers = np.where(np.arange(n) % 7 == 3, (labels + 1) % 10, labels)
+    probs[np.arange(n), answers] = 0.82
+    return TestSplit(dataset, images, labels, probs)
+
+
 @pytest.fixture
 def make_window(qtbot, settings):
-    """Build a shown MainWindow; closing at teardown stops its thread."""
+    """Build a shown MainWindow (fake models, a fake test split); closing at teardown stops
+    its thread."""
     from gui.main_window import MainWindow
 
     made = []
 
-    def make(dataset="mnist", loader=None, window_settings=None):
+    def make(dataset="mnist", loader=None, window_settings=None, test_split_loader=None):
         window = MainWindow(dataset, loader=loader or FakeLoader(),
-                            settings=window_settings or settings)
+                            settings=window_settings or settings,
+                            test_split_loader=test_split_loader or fake_test_split)
         qtbot.addWidget(window)
         window.resize(1100, 700)
         window.show()

@@ -1,6 +1,7 @@
 """The shipped models on the real, full test splits: the targets, and what is reached today."""
 
 import json
+from pathlib import Path
 
 import pytest
 
@@ -47,7 +48,7 @@ def test_shipped_model_reaches_its_target(results, dataset, arch, target, reache
 def test_shipped_model_holds_what_it_reached(results, dataset, arch, target, reached):
     result = results[dataset, arch]
     assert result["accuracy"] >= (reached or target)
-    assert open(result["confusion_png"], "rb").read(8) == b"\x89PNG\r\n\x1a\n"
+    assert Path(result["confusion_png"]).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     # The model card beside the weights tells the truth about them (measured at training
     # time; later preprocessing fixes may move it by a few test images).
     card = json.loads(paths.card_path(paths.model_path(dataset, arch)).read_text())

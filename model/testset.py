@@ -1,0 +1,103 @@
+"""The test split with a model's answers on it: what the test-set browser shows.
+
+:func:`test_probabilities` runs a model over all 10,000 preprocessed test images once and
+caches the probabilities, keyed by the model file's SHA-256 and the preprocessing code, so
+``python main.py evaluate`` and the app's browser share one evaluation run.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from model import datasets
+from model.atomic import atomic_write_bytes
+from model.datasets import cache_dir, sha256_file
+
+CACHE_VERSION = 1
+
+
+@dataclass(frozen=True)
+class TestSplit:
+    """A dataset's test images (raw, as published), their labels and a model's answers."""
+
+    __test__ = False  # not a pytest class
+
+    dataset: str
+    images: np.ndarray  # (n, 28, 28) uint8, ink bright
+    labels: np.ndarray  # (n,) int64
+    probabilities: np.ndarray | None = None  # (n, 10) float32; None when no model answered
+    error: str = ""  # one line: why there are no answers (or no images)
+
+    def __len__(self) -> int:
+        return int(len(self.labels))
+
+    @property
+    def predicted(self) -> np.ndarray | None:
+        return None if self.probabilities is None else self.probabilities.argmax(axis=1)
+
+    def mistakes(self) -> np.ndarray:
+        """Indices of the images the model got wrong, in test-split order."""
+        if self.probabilities is None:
+            return np.zeros(0, np.int64)
+        return np.flatnonzero(self.predicted != self.labels)
+
+    def accuracy(self) -> float | None:
+        return None if self.probabilities is None else float((self.predicted == self.labels).mean())
+
+
+def _cache_path(dataset: str, model_path: Path, ds_sha: str) -> Path:
+    code = hashlib.sha256((Path(__file__).parent / "preprocess.py").read_bytes()).hexdigest()[:12]
+    key = f"{dataset}-{sha256_file(model_path)[:16]}-{ds_sha[:12]}-{code}-v{CACHE_VERSION}"
+    return cache_dir() / "evaluations" / f"{key}.npz"
+
+
+def test_probabilities(dataset: str, model_path: str | Path, log=print) -> np.ndarray:
+    """The model's (10000, 10) probabilities on ``dataset``'s test split (cached)."""
+    from model.inference import ModelError, load_keras_model
+    from model.train import preprocessed_split
+
+    model_path = Path(model_path)
+    if not model_path.is_file():
+        raise ModelError(f"{model_path}: no such model file")
+    ds = datasets.load(dataset)
+    path = _cache_path(dataset, model_path, ds.sha256)
+    if path.is_file():
+        try:
+            with np.load(path) as z:
+                probs = z["probabilities"]
+            if probs.shape == (len(ds.y_test), 10):
+                return probs
+        except (OSError, ValueError, KeyError):
+            pass  # a damaged cache is rebuilt below
+    model = load_keras_model(model_path)
+    x_test = preprocessed_split(ds, "test", log)
+    probs = np.asarray(model.predict(x_test, batch_size=1000, verbose=0), np.float32)
+    buf = io.BytesIO()
+    np.savez(buf, probabilities=probs)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, buf.getvalue())
+    return probs
+
+
+test_probabilities.__test__ = False  # type: ignore[attr-defined]
+
+
+def load_test_split(dataset: str, model_path: str | Path | None) -> TestSplit:
+    """The test split and the model's answers. Raises DataError when the data is missing;
+    a model that cannot answer leaves ``probabilities`` None and says why in ``error``."""
+    from model.inference import ModelError
+
+    ds = datasets.load(dataset)
+    split = TestSplit(dataset, ds.x_test, ds.y_test.astype(np.int64))
+    if model_path is None:
+        return split
+    try:
+        probs = test_probabilities(dataset, model_path, log=lambda *_: None)
+    except ModelError as exc:
+        return TestSplit(dataset, split.images, split.labels, None, str(exc).splitlines()[0])
+    return TestSplit(dataset, split.images, split.labels, probs)
