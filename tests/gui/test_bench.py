@@ -2,7 +2,7 @@
 
 import math
 
-from gui.bench import Row, bench_live, format_table, parse_args, rss_mb
+from gui.bench import Row, bench_live, bench_replay, format_table, parse_args, rss_mb
 
 from .conftest import FakePredictor
 
@@ -29,6 +29,21 @@ def test_live_driver_draws_through_the_real_window_until_it_has_repainted(qapp):
     assert live.updates == 35
     assert predictor.calls >= 20  # inference really ran for the drawn segments
     assert math.isnan(live.rss_1000_mb)
+
+
+def test_live_driver_in_presentation_mode_waits_for_the_presentation_views(qapp):
+    predictor = FakePredictor("mnist")
+    live = bench_live(predictor, updates=0, segments=10, log=lambda message: None,
+                      presentation=True)
+    assert len(live.latencies_s) == 10 and all(t > 0 for t in live.latencies_s)
+    assert predictor.calls >= 20
+
+
+def test_replay_bench_times_whole_timelines(qapp):
+    predictor = FakePredictor("mnist")
+    times = bench_replay(predictor, runs=2, strokes=20)
+    assert len(times) == 2 and all(t > 0 for t in times)
+    assert predictor.calls >= 3 * 20  # every run classified all 20 steps
 
 
 def test_updates_option():

@@ -80,3 +80,54 @@ def test_a_drawn_1_is_classified_as_1_through_the_window(make_window, qtbot):
     result = wait_for_result(qtbot, window, lambda r: r.probabilities is not None)
     assert int(np.argmax(result.probabilities)) == 1, result.probabilities.round(3)
     assert "a 1" in window.probabilities.headline_text()
+
+
+def _shipped_or_skip(dataset="mnist"):
+    if not model_path(dataset, "cnn").is_file():
+        pytest.skip(f"the trained model {model_path(dataset, 'cnn')} is not there yet")
+
+
+def test_replay_timeline_with_the_shipped_model_matches_direct_predictions(make_window, qtbot):
+    from gui.canvas import render_state
+    from gui.replay import step_states
+    from model.inference import Predictor
+
+    _shipped_or_skip()
+    window = make_window(loader=load_shipped_predictor)
+    qtbot.waitUntil(lambda: window.client.model_state("mnist") == "ready", timeout=TF_TIMEOUT_MS)
+    for points in (line(90, 60, 80, 160), line(80, 160, 200, 160), line(170, 60, 170, 240)):
+        draw(window.canvas, points)  # a 4, in three strokes
+    state = window.canvas.state()
+    with qtbot.waitSignal(window.replay.sig_timeline_ready, timeout=TF_TIMEOUT_MS) as blocker:
+        window.start_replay()
+    timeline = blocker.args[0]
+    direct = Predictor.load(model_path("mnist", "cnn"), "mnist")
+    for k, step in enumerate(step_states(state)):
+        expected = direct.predict_drawing(render_state(step)).probabilities
+        np.testing.assert_allclose(timeline[k], expected, atol=1e-5)
+    assert int(np.argmax(timeline[-1])) == 4, timeline[-1].round(3)
+
+
+def test_browser_shows_the_evaluation_runs_mistakes_on_the_real_test_split(make_window, qtbot):
+    from gui.worker import load_shipped_test_split
+    from model.evaluate import evaluate
+    from model.inference import Predictor
+    from model.preprocess import preprocess
+
+    _shipped_or_skip()
+    window = make_window(loader=load_shipped_predictor, test_split_loader=load_shipped_test_split)
+    browser = window.browser
+    browser.show_mistake(1)
+    qtbot.waitUntil(lambda: browser.split() is not None, timeout=120_000)
+    split = browser.split()
+    assert len(split) == 10_000
+    accuracy = evaluate("mnist", log=lambda *_: None)["accuracy"]
+    assert len(split.mistakes()) == round((1 - accuracy) * 10_000)
+    direct = Predictor.load(model_path("mnist", "cnn"), "mnist")
+    for _ in range(3):
+        index = browser.index()
+        assert index in split.mistakes()
+        said = direct.run(preprocess(split.images[index], "mnist")).label
+        assert said == split.predicted[index] != split.labels[index]
+        assert f"the model said <b>{said}</b>" in browser.info_text()
+        browser.show_mistake(1)
