@@ -1,11 +1,12 @@
-"""Make docs/screenshot-mnist.png, docs/screenshot-fashion.png and docs/screenshot-explore.png:
-draw with the mouse, grab.
+"""Make docs/screenshot-mnist.png, docs/screenshot-fashion.png, docs/screenshot-explore.png,
+docs/screenshot-presentation.png and docs/screenshot-replay.png: draw with the mouse, grab.
 
     xvfb-run -s "-screen 0 1600x1000x24" .venv/bin/python docs/screenshots.py
 
 Uses the shipped models; where one is missing, an untrained network of the same architecture
 stands in and the script says so. ``--dark`` renders with a dark colour scheme (for checking);
-``--explore-only`` makes only the Explore view's screenshot.
+``--explore-only`` makes only the Explore view's screenshot, ``--demos-only`` only the
+presentation mode's and the replay's.
 """
 
 from __future__ import annotations
@@ -26,6 +27,13 @@ THREE = [
     [(92 + 55 * np.sin(a), 92 - 45 * np.cos(a)) for a in np.linspace(-1.9, 2.7, 16)],
     [(118, 138), (150, 136)],
     [(140, 136)] + [(95 + 60 * np.sin(a), 185 - 50 * np.cos(a)) for a in np.linspace(0.4, 3.9, 16)],
+]
+# A 4 in four strokes: the network reads a 1, then a 7 or a 4, then certainly a 4.
+FOUR = [
+    [(100, 50), (86, 150)],
+    [(86, 150), (210, 150)],
+    [(180, 60), (176, 250)],
+    [(60, 150), (86, 150)],
 ]
 TSHIRT = [[(112, 48), (62, 62), (28, 112), (58, 134), (74, 118), (76, 236), (204, 236),
            (206, 118), (222, 134), (252, 112), (218, 62), (168, 48), (152, 64), (128, 64),
@@ -100,8 +108,21 @@ def open_explore(app, window) -> None:
     wait(app, lambda: window.canvas.outline() is not None, 5)
 
 
+def show_replay(app, window, presentation: bool) -> None:
+    """Replay the drawing to its end; in the main window, stop at the second-to-last stroke so
+    the timeline's cursor shows."""
+    ready = []
+    window.replay.sig_timeline_ready.connect(lambda *args: ready.append(args))
+    window.start_replay()
+    window.replay.set_speed(8.0)
+    wait(app, lambda: bool(ready) and not window.replay.running(), 60)
+    if not presentation:
+        window.replay.seek(window.replay.steps() - 2)
+    wait(app, lambda: False, 0.5)
+
+
 def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
-          explore: bool = False) -> None:
+          explore: bool = False, demo: str = "") -> None:
     from PySide6.QtCore import QPoint, QSettings, Qt
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
@@ -153,10 +174,19 @@ def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
         time.sleep(0.02)
     if explore:
         open_explore(app, window)
+    target = window
+    if demo == "replay":
+        window.resizeDocks([window.replay_dock], [300], Qt.Orientation.Vertical)
+        show_replay(app, window, presentation=False)
+    elif demo == "presentation":
+        window.enter_presentation()
+        target = window.presentation
+        QTest.qWaitForWindowExposed(target)
+        show_replay(app, window, presentation=True)
     for _ in range(20):
         app.processEvents()
         time.sleep(0.01)
-    window.grab().save(str(out))
+    target.grab().save(str(out))
     print(f"{out}: {window.probabilities.headline_text()}")
     window.close()
 
@@ -167,14 +197,27 @@ def main() -> int:
     parser.add_argument("--out", type=Path, default=ROOT / "docs")
     parser.add_argument("--explore-only", action="store_true",
                         help="only the Explore view's screenshot")
+    parser.add_argument("--demos-only", action="store_true",
+                        help="only the presentation mode's and the replay's screenshots")
     args = parser.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
     suffix = "-dark" if args.dark else ""
+    if args.demos_only:
+        shoot("mnist", FOUR, args.out / f"screenshot-replay{suffix}.png", False, args.dark,
+              demo="replay")
+        shoot("mnist", FOUR, args.out / f"screenshot-presentation{suffix}.png", False, args.dark,
+              demo="presentation")
+        return 0
     if not args.explore_only:
         shoot("mnist", THREE, args.out / f"screenshot-mnist{suffix}.png", True, args.dark)
         shoot("fashion", TSHIRT, args.out / f"screenshot-fashion{suffix}.png", False, args.dark)
     shoot("mnist", THREE, args.out / f"screenshot-explore{suffix}.png", False, args.dark,
           explore=True)
+    if not args.explore_only:
+        shoot("mnist", FOUR, args.out / f"screenshot-replay{suffix}.png", False, args.dark,
+              demo="replay")
+        shoot("mnist", FOUR, args.out / f"screenshot-presentation{suffix}.png", False,
+              args.dark, demo="presentation")
     return 0
 
 

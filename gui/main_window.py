@@ -178,6 +178,8 @@ class MainWindow(QMainWindow):
         self.replay.sig_message.connect(self.statusBar().showMessage)
         self.replay.sig_timeline_ready.connect(self._on_timeline_ready)
         self.replay.sig_step_changed.connect(self._on_replay_step_changed)
+        self.replay.sig_running_changed.connect(
+            lambda _running: self._on_replay_step_changed(self.replay.step()))
         self.browser.sig_split_wanted.connect(self._client.request_test_split)
         self.browser.sig_image_chosen.connect(self._on_test_image_chosen)
         self._client.sig_test_split_ready.connect(self.browser.set_split)

@@ -91,7 +91,7 @@ class PresentationWindow(QWidget):
         self.canvas_slot.setContentsMargins(0, 0, 0, 0)
         self.timeline = TimelinePlot()
         self.timeline.set_dark(True)
-        self.timeline.set_font_scale(1.8)
+        self.timeline.set_font_scale(1.4)
         self.timeline.setMinimumHeight(160)
         self.timeline.hide()
 

@@ -310,12 +310,16 @@ class ReplayPanel(QWidget):
 
     def _on_step_changed(self, step: int) -> None:
         self.plot.set_cursor(step if self.controller.active() else None)
+        self._refresh_buttons()
 
     def _on_running_changed(self, running: bool) -> None:
         self.play_button.setText("❚❚ Pause" if running else "▶ Replay")
+        self._refresh_buttons()
+        if not running and not self.controller.active():
+            self.plot.set_cursor(None)
+
+    def _refresh_buttons(self) -> None:
         has = self.controller.steps() > 0
         self.back_button.setEnabled(has)
         self.forward_button.setEnabled(has)
         self.stop_button.setEnabled(self.controller.active())
-        if not running and not self.controller.active():
-            self.plot.set_cursor(None)
