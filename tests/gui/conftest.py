@@ -132,6 +132,15 @@ def make_window(qtbot, settings):
         window.close()
 
 
+def shown(qtbot, widget, width: int, height: int):
+    """``widget`` resized, shown and exposed (closed at the test's end)."""
+    qtbot.addWidget(widget)
+    widget.resize(width, height)
+    widget.show()
+    qtbot.waitExposed(widget)
+    return widget
+
+
 def page_to_widget(canvas, x: float, y: float) -> QPoint:
     rect = canvas.page_rect()
     scale = rect.width() / PAGE_SIZE

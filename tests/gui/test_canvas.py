@@ -7,17 +7,12 @@ from PySide6.QtWidgets import QApplication
 
 from gui.canvas import DEFAULT_WIDTH, ERASER_FACTOR, PAGE_SIZE, Canvas
 
-from .conftest import draw, line, page_to_widget
+from .conftest import draw, line, page_to_widget, shown
 
 
 @pytest.fixture
 def canvas(qtbot):
-    widget = Canvas()
-    qtbot.addWidget(widget)
-    widget.resize(400, 400)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown(qtbot, Canvas(), 400, 400)
 
 
 def ink_at(image: np.ndarray, x: float, y: float) -> int:

@@ -11,6 +11,8 @@ from gui.qimage import qimage_to_rgba
 from gui.timeline import HINT, TimelinePlot
 from model.datasets import class_names
 
+from .conftest import shown
+
 DIGITS = class_names("mnist")
 CLOTHES = class_names("fashion")
 LEFT = Qt.MouseButton.LeftButton
@@ -30,12 +32,7 @@ def timeline(*steps: dict[int, float], classes: int = 10) -> np.ndarray:
 
 @pytest.fixture
 def plot(qtbot):
-    widget = TimelinePlot()
-    qtbot.addWidget(widget)
-    widget.resize(420, 160)
-    widget.show()
-    qtbot.waitExposed(widget)
-    return widget
+    return shown(qtbot, TimelinePlot(), 420, 160)
 
 
 def pixels(widget) -> np.ndarray:

@@ -7,6 +7,8 @@ from gui.input_view import InputView, enlarge_with_grid
 from gui.probabilities import ProbabilityPanel, verdict
 from model.datasets import class_names
 
+from .conftest import shown
+
 DIGITS = class_names("mnist")
 CLOTHES = class_names("fashion")
 
@@ -51,11 +53,7 @@ def test_the_input_is_enlarged_with_a_grid_that_shows_on_black_and_white():
 
 
 def test_input_view_paints_the_pixels(qtbot):
-    view = InputView()
-    qtbot.addWidget(view)
-    view.resize(280, 280)
-    view.show()
-    qtbot.waitExposed(view)
+    view = shown(qtbot, InputView(), 280, 280)
     pixels = np.zeros((28, 28), np.uint8)
     pixels[10:18, 10:18] = 255
     view.set_pixels(pixels)
