@@ -118,9 +118,18 @@ class TestSetBrowser(QWidget):
         queued, self._queued = self._queued, None
         if queued is not None:
             queued[0](*queued[1:])
+        else:
+            self.info.setText("Load a test image onto the canvas: you can draw over it.")
 
     def split(self):
         return self._split
+
+    def prefetch(self) -> None:
+        """Ask for the split now (the panel was opened), so that the first click is instant."""
+        if self._split is None and not self._loading and self._dataset:
+            self._loading = True
+            self.info.setText("Loading the test split and the model's answers on it…")
+            self.sig_split_wanted.emit(self._dataset)
 
     def index(self) -> int:
         """The test-split index of the image last put on the canvas (-1: none yet)."""
@@ -188,8 +197,5 @@ class TestSetBrowser(QWidget):
         if self._split is not None:
             return True
         self._queued = (again, *args)
-        if not self._loading:
-            self._loading = True
-            self.info.setText("Loading the test split and the model's answers on it…")
-            self.sig_split_wanted.emit(self._dataset)
+        self.prefetch()
         return False

@@ -181,6 +181,8 @@ class MainWindow(QMainWindow):
         self.replay.sig_running_changed.connect(
             lambda _running: self._on_replay_step_changed(self.replay.step()))
         self.browser.sig_split_wanted.connect(self._client.request_test_split)
+        self.browser_dock.visibilityChanged.connect(
+            lambda visible: visible and self.browser.prefetch())
         self.browser.sig_image_chosen.connect(self._on_test_image_chosen)
         self._client.sig_test_split_ready.connect(self.browser.set_split)
         self.challenge.sig_clear_requested.connect(self._on_challenge_clear_requested)
@@ -796,6 +798,8 @@ class MainWindow(QMainWindow):
     def _set_dataset_ui(self, dataset: str) -> None:
         self.dataset_actions[dataset].setChecked(True)
         self.browser.set_dataset(dataset, class_names(dataset))
+        if self.browser_dock.isVisible():
+            self.browser.prefetch()
         self.replay_panel.set_class_names(class_names(dataset))
         if self.challenge.running() and self.challenge_dataset != dataset:
             self.challenge.stop()

@@ -416,3 +416,14 @@ def test_a_broken_model_leaves_the_demos_usable(qtbot, make_window):
     with qtbot.waitSignal(window.replay.sig_message, timeout=10_000) as blocker:
         window.start_replay()
     assert "No timeline" in blocker.args[0] and "broken" in blocker.args[0]
+
+
+def test_opening_the_browser_fetches_the_split_before_the_first_click(qtbot, make_window):
+    window = make_window()
+    window.browser_action.trigger()
+    qtbot.waitUntil(lambda: window.browser.split() is not None, timeout=10_000)
+    assert window.browser.index() == -1  # nothing put on the canvas unasked
+    assert "mistakes to browse" in window.browser.summary.text()
+    window.set_dataset("fashion")  # the open browser fetches the new dataset's split too
+    qtbot.waitUntil(lambda: window.browser.split() is not None
+                    and window.browser.split().dataset == "fashion", timeout=10_000)
