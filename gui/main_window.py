@@ -353,6 +353,7 @@ class MainWindow(QMainWindow):
         action = dock.toggleViewAction()
         action.setText(text)
         action.setShortcut(QKeySequence(shortcut))
+        action.triggered.connect(lambda checked: checked and dock.raise_())  # over its tab mate
         return action
 
     def _build_menus_and_toolbar(self) -> None:
