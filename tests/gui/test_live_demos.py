@@ -427,3 +427,23 @@ def test_opening_the_browser_fetches_the_split_before_the_first_click(qtbot, mak
     window.set_dataset("fashion")  # the open browser fetches the new dataset's split too
     qtbot.waitUntil(lambda: window.browser.split() is not None
                     and window.browser.split().dataset == "fashion", timeout=10_000)
+
+
+def test_save_dialog_takes_the_format_from_the_chosen_filter(qtbot, make_window, tmp_path,
+                                                              monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    from model.drawing import read_drawing
+
+    window = make_window()
+    draw(window.canvas, ONE)
+    folder = tmp_path / "saved"
+    folder.mkdir()
+    answers = iter([(str(folder / "plain"), "Drawing with strokes, SVG (*.svg)"),
+                    (str(folder / "named.json"), "PNG image (*.png)")])
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *args, **kwargs: next(answers))
+    window.save_action.trigger()
+    window.save_action.trigger()
+    assert len(read_drawing(folder / "plain.svg").strokes) == 1
+    assert read_drawing(folder / "named.json").dataset == "mnist"  # a typed suffix wins
+    assert sorted(p.name for p in folder.iterdir()) == ["named.json", "plain.svg"]
