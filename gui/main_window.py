@@ -752,6 +752,10 @@ class MainWindow(QMainWindow):
         """Keep the drawing in the gallery with the model's answer and the true label (asked
         for when not given). False when there is nothing to keep or the user cancels."""
         result = self._result
+        if self.replay.active():  # the answer on screen is for a step of the replay
+            self.statusBar().showMessage("Stop the replay first (the drawing is what is kept)",
+                                         4000)
+            return False
         if result is None or result.probabilities is None or self.canvas.is_empty():
             self.statusBar().showMessage("Nothing to keep: draw something the model can read",
                                          4000)

@@ -447,3 +447,15 @@ def test_save_dialog_takes_the_format_from_the_chosen_filter(qtbot, make_window,
     assert len(read_drawing(folder / "plain.svg").strokes) == 1
     assert read_drawing(folder / "named.json").dataset == "mnist"  # a typed suffix wins
     assert sorted(p.name for p in folder.iterdir()) == ["named.json", "plain.svg"]
+
+
+def test_keep_during_a_replay_asks_to_stop_it_first(qtbot, make_window):
+    window = make_window()
+    draw_all(qtbot, window)
+    window.start_replay()
+    window.replay.pause()
+    assert not window.keep_drawing(label=7)
+    assert "Stop the replay" in window.statusBar().currentMessage()
+    window.replay.stop()
+    wait_for_result(qtbot, window, lambda r: r.probabilities is not None)
+    assert window.keep_drawing(label=7)
