@@ -27,16 +27,18 @@ import json
 import numbers
 import os
 import re
-import xml.etree.ElementTree as ET
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from xml.sax.saxutils import escape
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from model.atomic import atomic_path
 from model.datasets import DATASET_NAMES
+
+if TYPE_CHECKING:  # the XML modules load when an SVG is read or written, not at start-up
+    import xml.etree.ElementTree as ET
 
 PAGE_SIZE = 280  # page pixels; the same as gui.canvas.PAGE_SIZE
 INK = "#141414"  # gui.canvas.INK_COLOUR
@@ -288,6 +290,8 @@ def _num(value: float) -> str:
 
 def _attrs(values: dict[str, object]) -> str:
     """``name="value" ...``, escaped for XML."""
+    from xml.sax.saxutils import escape
+
     return " ".join(f'{name}="{escape(str(value), _ESCAPES)}"' for name, value in values.items())
 
 
@@ -388,6 +392,8 @@ def drawing_from_svg(text: str) -> Drawing:
     _too_large(text)
     if _DECLARATION.search(text):
         raise DrawingFileError("the SVG declares a DOCTYPE or entities, which Sketchscope does not read")
+    import xml.etree.ElementTree as ET
+
     try:
         root = ET.fromstring(text)
     except (ET.ParseError, ValueError) as exc:
