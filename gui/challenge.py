@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from gui.probabilities import _article
+from gui.probabilities import with_article
 
 RECOGNISED = 0.7  # the named class must be the top one with at least this probability
 ROUND_SECONDS = 20.0
@@ -69,7 +69,7 @@ class Challenge(QObject):
     def text(self) -> str:
         if self._target is None:
             return ""
-        name = _article(self._names[self._target])
+        name = with_article(self._names[self._target])
         if self._outcome is None:
             left = max(0.0, ROUND_SECONDS - (self._clock() - self._started))
             return f"Draw {name}! {left:.0f} s left"

@@ -17,11 +17,11 @@ def verdict(names: tuple[str, ...], probabilities: np.ndarray, who: str = "") ->
     share = f"{100.0 * float(probabilities[top]):.0f}%"
     prefix = f"{who}: " if who else ""
     if probabilities[top] < LOW_CONFIDENCE:
-        return f"{prefix}Not sure, maybe {_article(names[top])} ({share})"
-    return f"{prefix}It's {_article(names[top])} ({share})"
+        return f"{prefix}Not sure, maybe {with_article(names[top])} ({share})"
+    return f"{prefix}It's {with_article(names[top])} ({share})"
 
 
-def _article(name: str) -> str:
+def with_article(name: str) -> str:
     """A class name with its article: "a 7", "an 8", "a Sneaker", "an Ankle boot", "trousers"."""
     if name == "Trouser":
         return "trousers"
