@@ -144,11 +144,23 @@ FINETUNE: dict[str, dict] = {
 }
 
 
+# A third stage for the Fashion CNN: from the fine-tuned weights, a warm restart of the cosine
+# schedule (run with --seed 2, so that its sketch sets are freshly drawn): 92.63% -> 92.76%.
+RESTART: dict[str, dict] = {
+    "fashion": {"epochs": 28, "learning_rate": 1e-3, "batch_size": 128, "sketch_fraction": 0.3,
+                "label_smoothing": 0.1},
+}
+STAGES = {"finetune": FINETUNE, "restart": RESTART}
+
+
 def recipe_for(dataset: str, arch: str, stage: str = "base") -> Recipe:
+    """The recipe of ``stage`` ("base", "finetune", "restart"); ValueError if there is none."""
     recipe = RECIPES[dataset][arch]
-    if stage == "finetune":
-        return Recipe(online=recipe.online, sketches=recipe.sketches, extra=FINETUNE[dataset])
-    return recipe
+    if stage == "base":
+        return recipe
+    if dataset not in STAGES[stage]:
+        raise ValueError(f"there is no {stage} stage for {dataset}")
+    return Recipe(online=recipe.online, sketches=recipe.sketches, extra=STAGES[stage][dataset])
 
 
 def online_layers(recipe: Recipe, seed: int) -> list:

@@ -34,8 +34,9 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--limit", type=int, help="train on the first N training images only")
     train.add_argument("--init", type=Path, help="start from this trained model (fine-tuning)")
     train.add_argument(
-        "--stage", choices=["base", "finetune"], default="base",
-        help="the recipe's schedule: the base run, or the fine-tuning run that follows it",
+        "--stage", choices=["base", "finetune", "restart"], default="base",
+        help="the recipe's schedule: the base run, the fine-tuning run that follows it, or "
+             "(fashion) a warm restart after that",
     )
 
     ev = sub.add_parser("evaluate", help="accuracy on the full test split")
@@ -92,9 +93,14 @@ def _train(args) -> int:
         return 2
     from model.augment import recipe_for
 
+    try:
+        recipe = recipe_for(args.dataset, args.arch, args.stage)
+    except ValueError as exc:
+        _err(str(exc))
+        return 2
     result = train(
         args.dataset, args.arch, epochs=args.epochs, seed=args.seed, out=args.out, limit=args.limit,
-        recipe=recipe_for(args.dataset, args.arch, args.stage), init=args.init,
+        recipe=recipe, init=args.init,
     )
     print(json.dumps(result.card))
     return 0

@@ -62,3 +62,11 @@ def test_sketch_sets_are_labelled_drawn_copies(tmp_path, monkeypatch):
     assert sx.shape[1:] == (28, 28, 1) and sx.dtype == np.float32 and len(sx) == len(sy) == 30
     again, _ = augment.sketch_set(SketchSet("strokes", 30), "mnist", x, y, seed=5, log=lambda *a: None)
     np.testing.assert_array_equal(sx, again)  # cached, and reproducible
+
+
+def test_the_restart_stage_exists_for_fashion_only():
+    from model.augment import recipe_for
+
+    assert recipe_for("fashion", "cnn", "restart").extra["learning_rate"] == 1e-3
+    with pytest.raises(ValueError, match="no restart stage for mnist"):
+        recipe_for("mnist", "cnn", "restart")
