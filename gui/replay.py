@@ -58,7 +58,6 @@ class ReplayController(QObject):
         self._token = 0
         self._started = 0.0
         self._probabilities: np.ndarray | None = None
-        self._timeline_seconds: float | None = None
         self._stroke = 0  # the stroke being drawn now
         self._elapsed = 0.0  # ms into the stroke (and the pause after it)
         self._step = -1
@@ -98,10 +97,6 @@ class ReplayController(QObject):
         """The last timeline: (steps, 10), NaN rows for empty pages; None until it arrives."""
         return self._probabilities
 
-    def timeline_seconds(self) -> float | None:
-        """Start of the replay to the timeline's arrival, in seconds."""
-        return self._timeline_seconds
-
     def start(self, dataset: str | None = None) -> bool:
         """Replay the canvas's drawing from its first stroke; False when there is none."""
         self.stop()
@@ -112,7 +107,6 @@ class ReplayController(QObject):
         self._started = time.perf_counter()
         self._state = state
         self._probabilities = None
-        self._timeline_seconds = None
         pages = [render_state(s) for s in step_states(state)]
         self._token = self._client.request_timeline(pages, dataset)
         self._stroke, self._elapsed, self._step = 0, 0.0, -1
@@ -187,29 +181,27 @@ class ReplayController(QObject):
             return
         self._elapsed += ms
         strokes = state.strokes
-        done = list(strokes[: self._stroke])
         while self._stroke < len(strokes) and self._elapsed >= STROKE_MS + PAUSE_MS:
             self._elapsed -= STROKE_MS + PAUSE_MS
-            done.append(strokes[self._stroke])
             self._stroke += 1
-        if self._stroke >= len(strokes):
-            self._show(PageState(state.background, tuple(done)))
+        if self._stroke >= len(strokes):  # the end: the last step is the drawing itself
             self._set_step(len(strokes) - 1)
             self._finish()
             return
+        done = strokes[: self._stroke]
         if self._elapsed >= STROKE_MS:  # the pause after a stroke: it is complete
-            shown = [*done, strokes[self._stroke]]
+            shown = (*done, strokes[self._stroke])
             self._set_step(self._stroke)
         else:
             stroke = strokes[self._stroke]
             n = max(1, int(np.ceil(len(stroke.points) * self._elapsed / STROKE_MS)))
-            shown = [*done, Stroke(stroke.erase, stroke.points[:n])]
+            shown = (*done, Stroke(stroke.erase, stroke.points[:n]))
             self._set_step(self._stroke - 1)
-        self._show(PageState(state.background, tuple(shown)))
+        self._show(PageState(state.background, shown))
 
     def _finish(self) -> None:
         self._timer.stop()
-        self._canvas.set_preview(None)  # the last step is the drawing itself
+        self._canvas.set_preview(None)
         self.sig_running_changed.emit(False)
 
     # ------------------------------------------------------------------ answers
@@ -221,8 +213,7 @@ class ReplayController(QObject):
             self.sig_message.emit(f"No timeline: {answer.error}")
             return
         self._probabilities = answer.probabilities
-        self._timeline_seconds = time.perf_counter() - self._started
-        self.sig_timeline_ready.emit(answer.probabilities, self._timeline_seconds)
+        self.sig_timeline_ready.emit(answer.probabilities, time.perf_counter() - self._started)
 
     def _on_preview_ended(self) -> None:
         """The user drew during a replay: stop it, the drawing is theirs again."""
