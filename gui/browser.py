@@ -43,7 +43,6 @@ class TestSetBrowser(QWidget):
         self._dataset = ""
         self._names: tuple[str, ...] = ()
         self._split = None  # model.testset.TestSplit for _dataset
-        self._error = ""
         self._loading = False
         self._index = -1  # the image on the canvas, -1 before the first
         self._mistake = -1  # its position among the mistakes, when browsing them
@@ -89,7 +88,7 @@ class TestSetBrowser(QWidget):
         if dataset == self._dataset:
             return
         self._dataset, self._names = dataset, tuple(names)
-        self._split, self._error, self._loading = None, "", False
+        self._split, self._loading = None, False
         self._index, self._mistake, self._queued = -1, -1, None
         self.class_box.clear()
         self.class_box.addItems(list(self._names))
@@ -102,7 +101,6 @@ class TestSetBrowser(QWidget):
             return
         self._loading = False
         if answer.split is None:
-            self._error = answer.error
             self.info.setText(f"No test images: {answer.error}")
             self._queued = None
             return

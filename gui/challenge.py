@@ -60,6 +60,10 @@ class Challenge(QObject):
     def running(self) -> bool:
         return self._target is not None
 
+    def dataset(self) -> str:
+        """The dataset of the rounds ("" before the first)."""
+        return self._dataset
+
     def target(self) -> int | None:
         return self._target
 

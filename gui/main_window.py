@@ -71,7 +71,14 @@ from gui.worker import (
 )
 from model.architecture import CNN_TABLE, FEATURE_LAYERS
 from model.datasets import DATASET_NAMES, DATASETS, class_names
-from model.drawing import DRAWING_SUFFIXES, DrawingFileError, drawing_to_json, read_drawing, write_drawing
+from model.drawing import (
+    DRAWING_SUFFIXES,
+    DrawingFileError,
+    drawing_from_json,
+    drawing_to_json,
+    read_drawing,
+    write_drawing,
+)
 from model.gallery import Gallery, GalleryError
 from model.paths import model_path
 
@@ -160,7 +167,6 @@ class MainWindow(QMainWindow):
         self.gallery = Gallery(folder / "gallery")
         self.gallery_panel = GalleryPanel()
         self.presentation: PresentationWindow | None = None  # made on first use
-        self.challenge_dataset = ""
         self._build_actions()
         self._build_layout()
         self._build_menus_and_toolbar()
@@ -736,7 +742,6 @@ class MainWindow(QMainWindow):
     def start_challenge(self) -> None:
         """A round of "draw this" for the current dataset (F6; N for the next round)."""
         self.replay.stop()
-        self.challenge_dataset = self._dataset
         self.challenge.start(self._dataset, class_names(self._dataset))
 
     def _on_challenge_clear_requested(self) -> None:
@@ -770,8 +775,8 @@ class MainWindow(QMainWindow):
         state = self.canvas.state()
         strokes = drawing_to_json(state_to_drawing(state, result.dataset, label))
         try:
-            item = self.gallery.add(self.canvas.render_image(PAGE_SIZE), result.dataset, label,
-                                    predicted, confidence, strokes)
+            self.gallery.add(self.canvas.render_image(PAGE_SIZE), result.dataset, label,
+                             predicted, confidence, strokes)
         except (OSError, GalleryError) as exc:
             self._warn("Keep in Gallery", f"Cannot keep the drawing: {exc}")
             return False
@@ -780,15 +785,16 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(
             f"Kept as {names[label]} (the model said {names[predicted]}: {mark}); "
             f"{len(self.gallery.items)} in the gallery (F4)", 5000)
-        return item is not None
+        return True
 
     def open_gallery_item(self, item_id: str) -> None:
         """Put a kept drawing back on the page, strokes and all, in its dataset."""
-        item = next((i for i in self.gallery.items if i.id == item_id), None)
-        if item is None or not item.drawing_json:
+        try:
+            item = self.gallery.item(item_id)
+        except GalleryError:
             return
-        from model.drawing import drawing_from_json
-
+        if not item.drawing_json:
+            return
         try:
             drawing = drawing_from_json(item.drawing_json)
         except DrawingFileError as exc:
@@ -806,7 +812,7 @@ class MainWindow(QMainWindow):
         if self.browser_dock.isVisible():
             self.browser.prefetch()
         self.replay_panel.set_class_names(class_names(dataset))
-        if self.challenge.running() and self.challenge_dataset != dataset:
+        if self.challenge.running() and self.challenge.dataset() != dataset:
             self.challenge.stop()
         self.setWindowTitle(f"{APP_NAME} — {DATASETS[dataset].title}")
         self._result = None
@@ -847,20 +853,7 @@ class MainWindow(QMainWindow):
             self.open_image(path)
 
     def _on_save_triggered(self) -> None:
-        suggestion = str(Path(self._last_folder()) / "drawing.png")
-        path, chosen = QFileDialog.getSaveFileName(self, "Save Drawing", suggestion,
-                                                   ";;".join(SAVE_FILTERS))
-        if not path:
-            return
-        if Path(path).suffix.lower() not in SAVE_FILTERS.values():
-            path += SAVE_FILTERS.get(chosen, ".png")
-        self._remember_folder(path)
-        try:
-            written = self.save_drawing(path)
-        except (OSError, ValueError) as exc:  # DrawingFileError is a ValueError
-            self._warn("Save Drawing", f"Cannot save {Path(path).name}: {exc}")
-            return
-        self.statusBar().showMessage(f"Saved {written.name}", 5000)
+        self._save_with_dialog("Save Drawing", "drawing.png", self.save_drawing, SAVE_FILTERS)
 
     def _on_export_input_triggered(self) -> None:
         self._save_with_dialog("Export Network Input", "network-input.png", self.export_input)
@@ -872,15 +865,21 @@ class MainWindow(QMainWindow):
     def _on_export_explore_triggered(self) -> None:
         self._save_with_dialog("Export Explore View", "explore.png", self.export_explore_view)
 
-    def _save_with_dialog(self, title: str, default_name: str, save) -> None:
+    def _save_with_dialog(self, title: str, default_name: str, save,
+                          filters: dict[str, str] | None = None) -> None:
+        """Ask for a file name, then ``save(path)``. ``filters`` maps the dialog's filters to
+        the suffix added when the typed name has none of theirs (default: PNG, as typed)."""
+        filters = filters or {"PNG images (*.png)": ""}
         suggestion = str(Path(self._last_folder()) / default_name)
-        path, _ = QFileDialog.getSaveFileName(self, title, suggestion, "PNG images (*.png)")
+        path, chosen = QFileDialog.getSaveFileName(self, title, suggestion, ";;".join(filters))
         if not path:
             return
+        if Path(path).suffix.lower() not in filters.values():
+            path += filters.get(chosen, "")
         self._remember_folder(path)
         try:
             written = save(path)
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError) as exc:  # DrawingFileError is a ValueError
             self._warn(title, f"Cannot save {Path(path).name}: {exc}")
             return
         names = ", ".join(p.name for p in (written if isinstance(written, list) else [written]))

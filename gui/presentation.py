@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QKeyEvent, QKeySequence, QPalette, QScreen
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from gui.feature_maps import MosaicView
 from gui.probabilities import LOW_CONFIDENCE, ProbabilityChart
@@ -107,8 +107,7 @@ class PresentationWindow(QWidget):
         self.chart.setMinimumHeight(260)
         self.layer_title = QLabel()
         self.layer_title.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.mosaic = MosaicView()
-        self.mosaic.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
+        self.mosaic = MosaicView()  # expanding, square pixels
         self.hint = QLabel("L: next layer · Delete: clear · F5: replay · F6: challenge · Esc: leave")
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._scale_font(self.hint, 0.6)

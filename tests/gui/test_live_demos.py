@@ -339,6 +339,9 @@ def test_challenge_in_the_window_wipes_the_page_and_shows_a_banner(qtbot, make_w
     window.leave_presentation()
     window.challenge.stop()
     assert not window.challenge_banner.isVisible()
+    window.start_challenge()
+    window.set_dataset("fashion")  # a round of digits ends with the digits
+    assert not window.challenge.running() and not window.challenge_banner.isVisible()
 
 
 # ---------------------------------------------------------------- the gallery
