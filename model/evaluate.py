@@ -12,7 +12,7 @@ import numpy as np
 
 from model import datasets, paths
 from model.atomic import atomic_path
-from model.testset import test_probabilities
+from model.testset import answers_on_test_split
 
 
 def evaluate(
@@ -26,7 +26,7 @@ def evaluate(
     model_path = Path(model_path) if model_path else paths.model_path(dataset, arch)
     ds = datasets.load(dataset)
     y_test = ds.y_test.astype(np.int64)
-    probs = test_probabilities(dataset, model_path, log)  # shared with the app's browser
+    probs = answers_on_test_split(ds, model_path, log)  # shared with the app's browser
     predicted = probs.argmax(axis=1)
     confusion = np.zeros((10, 10), np.int64)
     np.add.at(confusion, (y_test, predicted), 1)

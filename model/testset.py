@@ -1,13 +1,12 @@
 """The test split with a model's answers on it: what the test-set browser shows.
 
-:func:`test_probabilities` runs a model over all 10,000 preprocessed test images once and
+:func:`answers_on_test_split` runs a model over all 10,000 preprocessed test images once and
 caches the probabilities, keyed by the model file's SHA-256 and the preprocessing code, so
 ``python main.py evaluate`` and the app's browser share one evaluation run.
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,22 +49,23 @@ class TestSplit:
         return None if self.probabilities is None else float((self.predicted == self.labels).mean())
 
 
-def _cache_path(dataset: str, model_path: Path, ds_sha: str) -> Path:
-    code = hashlib.sha256((Path(__file__).parent / "preprocess.py").read_bytes()).hexdigest()[:12]
-    key = f"{dataset}-{sha256_file(model_path)[:16]}-{ds_sha[:12]}-{code}-v{CACHE_VERSION}"
+def _cache_path(ds: datasets.Dataset, model_path: Path) -> Path:
+    from model.train import preprocess_digest
+
+    key = f"{ds.name}-{sha256_file(model_path)[:16]}-{ds.sha256[:12]}-{preprocess_digest()}-v{CACHE_VERSION}"
     return cache_dir() / "evaluations" / f"{key}.npz"
 
 
-def test_probabilities(dataset: str, model_path: str | Path, log=print) -> np.ndarray:
-    """The model's (10000, 10) probabilities on ``dataset``'s test split (cached)."""
+def answers_on_test_split(ds: datasets.Dataset, model_path: str | Path, log=print) -> np.ndarray:
+    """The model's (10000, 10) probabilities on the loaded dataset ``ds``'s test split
+    (cached)."""
     from model.inference import ModelError, load_keras_model
     from model.train import preprocessed_split
 
     model_path = Path(model_path)
     if not model_path.is_file():
         raise ModelError(f"{model_path}: no such model file")
-    ds = datasets.load(dataset)
-    path = _cache_path(dataset, model_path, ds.sha256)
+    path = _cache_path(ds, model_path)
     if path.is_file():
         try:
             with np.load(path) as z:
@@ -84,9 +84,6 @@ def test_probabilities(dataset: str, model_path: str | Path, log=print) -> np.nd
     return probs
 
 
-test_probabilities.__test__ = False  # type: ignore[attr-defined]
-
-
 def load_test_split(dataset: str, model_path: str | Path | None) -> TestSplit:
     """The test split and the model's answers. Raises DataError when the data is missing;
     a model that cannot answer leaves ``probabilities`` None and says why in ``error``."""
@@ -97,7 +94,7 @@ def load_test_split(dataset: str, model_path: str | Path | None) -> TestSplit:
     if model_path is None:
         return split
     try:
-        probs = test_probabilities(dataset, model_path, log=lambda *_: None)
+        probs = answers_on_test_split(ds, model_path, log=lambda *_: None)
     except ModelError as exc:
         return TestSplit(dataset, split.images, split.labels, None, str(exc).splitlines()[0])
     return TestSplit(dataset, split.images, split.labels, probs)

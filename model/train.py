@@ -24,10 +24,15 @@ class TrainResult:
     card: dict
 
 
+def preprocess_digest() -> str:
+    """A short digest of ``model/preprocess.py``: caches of preprocessed data are keyed by it,
+    so a change to preprocessing never serves stale arrays."""
+    return hashlib.sha256((Path(__file__).parent / "preprocess.py").read_bytes()).hexdigest()[:12]
+
+
 def preprocessed_split(ds: datasets.Dataset, split: str, log=print) -> np.ndarray:
     """A split of ``ds`` through ``preprocess`` (cached per data and preprocessing code)."""
-    code = hashlib.sha256((Path(__file__).parent / "preprocess.py").read_bytes()).hexdigest()[:12]
-    path = cache_dir() / "preprocessed" / f"{ds.name}-{split}-{ds.sha256[:12]}-{code}.npy"
+    path = cache_dir() / "preprocessed" / f"{ds.name}-{split}-{ds.sha256[:12]}-{preprocess_digest()}.npy"
     if path.is_file():
         return np.load(path)
     images = ds.x_train if split == "train" else ds.x_test
