@@ -245,18 +245,18 @@ class Canvas(QWidget):
             self._push(PageState())
 
     def undo(self) -> None:
-        self._leave_preview()
-        self._finish_stroke()
-        if self._undo:
-            self._redo.append(self._state)
-            self._set_state(self._undo.pop())
+        self._step_history(self._undo, self._redo)
 
     def redo(self) -> None:
+        self._step_history(self._redo, self._undo)
+
+    def _step_history(self, back_to: list[PageState], keep_in: list[PageState]) -> None:
+        """Go to the newest state of ``back_to``, keeping the current one in ``keep_in``."""
         self._leave_preview()
         self._finish_stroke()
-        if self._redo:
-            self._undo.append(self._state)
-            self._set_state(self._redo.pop())
+        if back_to:
+            keep_in.append(self._state)
+            self._set_state(back_to.pop())
 
     def set_background(self, gray: np.ndarray) -> None:
         """Replace the page by a picture ((H, W) uint8, dark on light), fitted and centred.
