@@ -45,7 +45,8 @@ class Recipe:
     online: tuple[str, ...] = ()  # names of ONLINE_PARTS, applied in order
     sketches: tuple[SketchSet, ...] = ()
     # The schedule: epochs, learning_rate, batch_size; and optionally teacher (an arch whose
-    # trained model's probabilities are mixed into the targets, teacher_weight of them).
+    # shipped model, or a list of .keras files whose averaged probabilities, are mixed into the
+    # targets, teacher_weight of them).
     extra: dict = field(default_factory=dict)
 
 
@@ -150,17 +151,44 @@ RESTART: dict[str, dict] = {
     "fashion": {"epochs": 28, "learning_rate": 1e-3, "batch_size": 128, "sketch_fraction": 0.3,
                 "label_smoothing": 0.1},
 }
-STAGES = {"finetune": FINETUNE, "restart": RESTART}
+# Distillation: a stage whose targets mix the labels with the averaged probabilities of trained
+# teacher models (given with --teacher) on the same augmented batch. Per dataset and arch.
+DISTILL: dict[str, dict[str, dict]] = {
+    "mnist": {
+        "cnn": {"epochs": 20, "learning_rate": 1e-3, "batch_size": 128, "sketch_fraction": 0.5,
+                "teacher_weight": 0.7},
+    },
+    "fashion": {
+        # From the restarted model, taught by it and an earlier, separately trained CNN
+        # (92.21%; the two together 93.06%): 92.76% -> 92.88%.
+        "cnn": {"epochs": 28, "learning_rate": 1e-3, "batch_size": 128, "sketch_fraction": 0.3,
+                "teacher_weight": 0.7},
+        "dense": {"epochs": 160, "learning_rate": 1e-3, "batch_size": 128, "teacher_weight": 0.9},
+    },
+}
+STAGES = {"finetune": FINETUNE, "restart": RESTART, "distill": DISTILL}
 
 
-def recipe_for(dataset: str, arch: str, stage: str = "base") -> Recipe:
-    """The recipe of ``stage`` ("base", "finetune", "restart"); ValueError if there is none."""
+def recipe_for(dataset: str, arch: str, stage: str = "base", teachers=None) -> Recipe:
+    """The recipe of ``stage`` ("base", "finetune", "restart", "distill"); ``teachers`` (.keras
+    paths) replace the recipe's teacher. ValueError if there is no such stage, if a distill stage
+    has no teacher, or if a teacher file is missing."""
     recipe = RECIPES[dataset][arch]
-    if stage == "base":
-        return recipe
-    if dataset not in STAGES[stage]:
-        raise ValueError(f"there is no {stage} stage for {dataset}")
-    return Recipe(online=recipe.online, sketches=recipe.sketches, extra=STAGES[stage][dataset])
+    if stage == "distill" and not teachers:
+        raise ValueError("the distill stage needs at least one --teacher model")
+    if stage != "base":
+        stages = STAGES[stage].get(dataset, {})
+        extra = stages.get(arch) if stage == "distill" else (stages if arch == "cnn" else None)
+        if not extra:
+            raise ValueError(f"there is no {stage} stage for {dataset} {arch}")
+        recipe = Recipe(online=recipe.online, sketches=recipe.sketches, extra=dict(extra))
+    if teachers:
+        missing = [str(t) for t in teachers if not Path(t).is_file()]
+        if missing:
+            raise ValueError(f"teacher model not found: {', '.join(missing)}")
+        recipe = Recipe(online=recipe.online, sketches=recipe.sketches,
+                        extra={**recipe.extra, "teacher": [str(t) for t in teachers]})
+    return recipe
 
 
 def online_layers(recipe: Recipe, seed: int) -> list:

@@ -34,9 +34,14 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--limit", type=int, help="train on the first N training images only")
     train.add_argument("--init", type=Path, help="start from this trained model (fine-tuning)")
     train.add_argument(
-        "--stage", choices=["base", "finetune", "restart"], default="base",
-        help="the recipe's schedule: the base run, the fine-tuning run that follows it, or "
-             "(fashion) a warm restart after that",
+        "--stage", choices=["base", "finetune", "restart", "distill"], default="base",
+        help="the recipe's schedule: the base run, the fine-tuning run that follows it, "
+             "(fashion) a warm restart after that, or a distillation stage (with --teacher)",
+    )
+    train.add_argument(
+        "--teacher", type=Path, action="append",
+        help="a trained .keras model to distil from (repeat for an ensemble: their probabilities "
+             "are averaged and mixed into the targets)",
     )
 
     ev = sub.add_parser("evaluate", help="accuracy on the full test split")
@@ -94,7 +99,7 @@ def _train(args) -> int:
     from model.augment import recipe_for
 
     try:
-        recipe = recipe_for(args.dataset, args.arch, args.stage)
+        recipe = recipe_for(args.dataset, args.arch, args.stage, teachers=args.teacher)
     except ValueError as exc:
         _err(str(exc))
         return 2

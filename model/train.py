@@ -45,6 +45,25 @@ def preprocessed_split(ds: datasets.Dataset, split: str, log=print) -> np.ndarra
     return x
 
 
+def teacher_models(dataset: str, teacher) -> list[Path]:
+    """The teacher models of a recipe: none, an arch name (that arch's shipped model), or a list
+    of .keras paths whose probabilities are averaged (an ensemble distilled into one model)."""
+    if not teacher:
+        return []
+    if isinstance(teacher, str):
+        return [paths.model_path(dataset, teacher)]
+    return [Path(p) for p in teacher]
+
+
+def mixed_targets(onehot, teacher_probs: list, mix: float, smoothing: float):
+    """The training targets: the (smoothed) one-hot labels, and, with teachers, ``mix`` of the
+    teachers' mean probabilities for the same augmented images. Works on NumPy and TF tensors."""
+    labels = onehot * (1.0 - smoothing) + smoothing / 10.0
+    if not teacher_probs:
+        return labels
+    return (1.0 - mix) * labels + mix * (sum(teacher_probs[1:], teacher_probs[0]) / len(teacher_probs))
+
+
 def train(
     dataset: str,
     arch: str = "cnn",
@@ -123,13 +142,14 @@ def train(
     )
     # Distillation (optional): the targets mix the true label with a trained teacher's
     # probabilities on the same augmented batch.
-    teacher = load_keras_model(paths.model_path(dataset, extra["teacher"])) if extra.get("teacher") else None
+    teacher_paths = teacher_models(dataset, extra.get("teacher"))
+    teachers = [load_keras_model(p) for p in teacher_paths]
     mix = float(extra.get("teacher_weight", 0.5))
     smoothing = float(extra.get("label_smoothing", 0.0))
 
     def targets(x, y):
-        onehot = tf.one_hot(y, 10) * (1.0 - smoothing) + smoothing / 10.0
-        return onehot if teacher is None else (1.0 - mix) * onehot + mix * teacher(x, training=False)
+        soft = [t(x, training=False) for t in teachers]
+        return mixed_targets(tf.one_hot(y, 10), soft, mix, smoothing)
 
     layers = augment.online_layers(recipe, seed)
 
@@ -159,7 +179,8 @@ def train(
         "train_images": int(len(x_train)),
         "sketch_images": int(len(x_all) - len(x_train)),
         "augmentation": list(recipe.online) + [f"{s.kind}x{s.count}" for s in recipe.sketches],
-        "teacher": extra.get("teacher"),
+        "teacher": [str(p) for p in teacher_paths] or None,
+        "teacher_weight": mix if teacher_paths else None,
         "sketch_fraction": fraction,
         "label_smoothing": smoothing,
         "learning_rate": float(extra.get("learning_rate", 1e-3)),

@@ -89,6 +89,18 @@ def test_train_refuses_an_output_that_is_not_keras():
     assert not (ROOT / "weights.h5").exists()
 
 
+@pytest.mark.parametrize("extra, message", [
+    ((), "error: the distill stage needs at least one --teacher model"),
+    (("--teacher", "no/such.keras"), "error: teacher model not found: no/such.keras"),
+])
+def test_train_distill_stage_errors_are_one_line(extra, message, tmp_path):
+    out = tmp_path / "d.keras"
+    proc = run("train", "--dataset", "fashion", "--arch", "dense", "--stage", "distill",
+               "--out", str(out), *extra)
+    assert proc.returncode == 2 and proc.stderr.strip() == message
+    assert not out.exists()
+
+
 def test_shipped_models_exist():
     for dataset in ("mnist", "fashion"):
         for arch in ("cnn", "dense"):

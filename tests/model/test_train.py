@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -70,3 +71,49 @@ def test_the_restart_stage_exists_for_fashion_only():
     assert recipe_for("fashion", "cnn", "restart").extra["learning_rate"] == 1e-3
     with pytest.raises(ValueError, match="no restart stage for mnist"):
         recipe_for("mnist", "cnn", "restart")
+
+
+def test_mixed_targets_blend_smoothed_labels_with_the_mean_of_the_teachers():
+    from model.train import mixed_targets
+
+    onehot = np.eye(10, dtype=np.float32)[[3, 7]]
+    a = np.full((2, 10), 0.1, np.float32)
+    b = np.eye(10, dtype=np.float32)[[1, 7]]
+    np.testing.assert_allclose(mixed_targets(onehot, [], 0.7, 0.0), onehot)
+    smoothed = mixed_targets(onehot, [], 0.7, 0.1)
+    np.testing.assert_allclose(smoothed[0, [3, 0]], [0.91, 0.01], rtol=1e-6)
+    got = mixed_targets(onehot, [a, b], 0.7, 0.0)
+    np.testing.assert_allclose(got, 0.3 * onehot + 0.7 * (a + b) / 2, rtol=1e-6)
+    np.testing.assert_allclose(got.sum(axis=1), 1.0, rtol=1e-6)  # still distributions
+    assert got[0, 1] > got[0, 3] > got[0, 0]  # at mix 0.7 the teachers outweigh the label
+
+
+def test_teachers_are_an_arch_name_or_model_files(tmp_path):
+    from model import paths
+    from model.augment import recipe_for
+    from model.train import teacher_models
+
+    assert teacher_models("fashion", None) == []
+    assert teacher_models("fashion", "cnn") == [paths.model_path("fashion", "cnn")]
+    assert teacher_models("mnist", ["a.keras", "b.keras"]) == [Path("a.keras"), Path("b.keras")]
+    with pytest.raises(ValueError, match="needs at least one --teacher"):
+        recipe_for("fashion", "cnn", "distill")
+    with pytest.raises(ValueError, match="teacher model not found: .*nope.keras"):
+        recipe_for("fashion", "cnn", teachers=[tmp_path / "nope.keras"])
+    shipped = paths.model_path("fashion", "cnn")
+    recipe = recipe_for("fashion", "dense", teachers=[shipped, shipped])
+    assert recipe.extra["teacher"] == [str(shipped)] * 2
+    assert recipe.online == RECIPES["fashion"]["dense"].online
+
+
+def test_a_distilled_run_records_its_teachers(tmp_path):
+    from model import paths
+    from model.train import train
+
+    teacher = paths.model_path("mnist", "cnn")
+    recipe = Recipe(extra={"batch_size": 64, "learning_rate": 3e-3, "teacher": [str(teacher)],
+                           "teacher_weight": 0.8})
+    result = train("mnist", "dense", epochs=3, limit=2000, out=tmp_path / "d.keras", recipe=recipe,
+                   verbose=0, log=lambda *a: None)
+    assert result.card["teacher"] == [str(teacher)] and result.card["teacher_weight"] == 0.8
+    assert result.card["test_accuracy"] > 0.8  # 3 epochs on 2,000 images; chance is 10%
