@@ -155,6 +155,8 @@ RESTART: dict[str, dict] = {
 # teacher models (given with --teacher) on the same augmented batch. Per dataset and arch.
 DISTILL: dict[str, dict[str, dict]] = {
     "mnist": {
+        # From the shipped model, taught by it and two other MNIST CNNs (together: 99.55% of the
+        # test split, 99.00% of bench accuracy's strokes): 99.48% and 98.92%. Not shipped.
         "cnn": {"epochs": 20, "learning_rate": 1e-3, "batch_size": 128, "sketch_fraction": 0.5,
                 "teacher_weight": 0.7},
     },
