@@ -157,7 +157,8 @@ RESTART: dict[str, dict] = {
 DISTILL: dict[str, dict[str, dict]] = {
     "mnist": {
         # From the shipped model, taught by it and two other MNIST CNNs (together: 99.55% of the
-        # test split, 99.00% of bench accuracy's strokes): 99.48% and 98.92%. Not shipped.
+        # test split, 99.00% of bench accuracy's strokes): 99.48% and 98.92%; then the gentler
+        # stage below (shipped).
         "cnn": {"epochs": 20, "learning_rate": 1e-3, "batch_size": 128, "sketch_fraction": 0.5,
                 "teacher_weight": 0.7},
     },
@@ -171,19 +172,31 @@ DISTILL: dict[str, dict[str, dict]] = {
         "dense": {"epochs": 100, "learning_rate": 1e-3, "batch_size": 128, "teacher_weight": 0.9},
     },
 }
-STAGES = {"finetune": FINETUNE, "restart": RESTART, "distill": DISTILL}
+# A gentler distillation after the first (MNIST): from the distilled weights, same teachers,
+# run with --seed 1: the test split 99.48% -> 99.53%, bench accuracy's strokes 98.92% -> 98.90%
+# (shipped: the model before it had 99.52% and 98.86%).
+DISTILL_FINETUNE: dict[str, dict[str, dict]] = {
+    "mnist": {
+        "cnn": {"epochs": 8, "learning_rate": 3e-4, "batch_size": 128, "sketch_fraction": 0.5,
+                "teacher_weight": 0.7},
+    },
+    "fashion": {},
+}
+STAGES = {"finetune": FINETUNE, "restart": RESTART, "distill": DISTILL,
+          "distill-finetune": DISTILL_FINETUNE}
+DISTILL_STAGES = ("distill", "distill-finetune")
 
 
 def recipe_for(dataset: str, arch: str, stage: str = "base", teachers=None) -> Recipe:
-    """The recipe of ``stage`` ("base", "finetune", "restart", "distill"); ``teachers`` (.keras
+    """The recipe of ``stage`` (a key of STAGES, or "base"); ``teachers`` (.keras
     paths) replace the recipe's teacher. ValueError if there is no such stage, if a distill stage
     has no teacher, or if a teacher file is missing."""
     recipe = RECIPES[dataset][arch]
-    if stage == "distill" and not teachers:
-        raise ValueError("the distill stage needs at least one --teacher model")
+    if stage in DISTILL_STAGES and not teachers:
+        raise ValueError(f"the {stage} stage needs at least one --teacher model")
     if stage != "base":
         stages = STAGES[stage].get(dataset, {})
-        extra = stages.get(arch) if stage == "distill" else (stages if arch == "cnn" else None)
+        extra = stages.get(arch) if stage in DISTILL_STAGES else (stages if arch == "cnn" else None)
         if not extra:
             raise ValueError(f"there is no {stage} stage for {dataset} {arch}")
         recipe = Recipe(online=recipe.online, sketches=recipe.sketches, extra=dict(extra))

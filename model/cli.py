@@ -34,9 +34,11 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--limit", type=int, help="train on the first N training images only")
     train.add_argument("--init", type=Path, help="start from this trained model (fine-tuning)")
     train.add_argument(
-        "--stage", choices=["base", "finetune", "restart", "distill"], default="base",
+        "--stage", choices=["base", "finetune", "restart", "distill", "distill-finetune"],
+        default="base",
         help="the recipe's schedule: the base run, the fine-tuning run that follows it, "
-             "(fashion) a warm restart after that, or a distillation stage (with --teacher)",
+             "(fashion) a warm restart after that, or a distillation stage and (mnist) a gentler "
+             "one after it (both with --teacher)",
     )
     train.add_argument(
         "--teacher", type=Path, action="append",

@@ -104,6 +104,11 @@ def test_teachers_are_an_arch_name_or_model_files(tmp_path):
     recipe = recipe_for("fashion", "dense", teachers=[shipped, shipped])
     assert recipe.extra["teacher"] == [str(shipped)] * 2
     assert recipe.online == RECIPES["fashion"]["dense"].online
+    gentle = recipe_for("mnist", "cnn", "distill-finetune", teachers=[shipped])
+    first = recipe_for("mnist", "cnn", "distill", teachers=[shipped])
+    assert gentle.extra["learning_rate"] < first.extra["learning_rate"]
+    with pytest.raises(ValueError, match="no distill-finetune stage for fashion cnn"):
+        recipe_for("fashion", "cnn", "distill-finetune", teachers=[shipped])
 
 
 def test_a_distilled_run_records_its_teachers(tmp_path):
