@@ -138,22 +138,22 @@ RECIPES: dict[str, dict[str, Recipe]] = {
 
 # The second stage of the shipped CNNs: from the base model's weights, a lower learning rate
 # and a smaller share of the sketch sets, so the original data gets more of the last epochs.
-FINETUNE: dict[str, dict] = {
-    "mnist": {"epochs": 10, "learning_rate": 3e-4, "batch_size": 128, "sketch_fraction": 0.5,
-              "label_smoothing": 0.1},
-    "fashion": {"epochs": 12, "learning_rate": 3e-4, "batch_size": 128, "sketch_fraction": 0.3,
-                "label_smoothing": 0.1},
+FINETUNE: dict[str, dict[str, dict]] = {
+    "mnist": {"cnn": {"epochs": 10, "learning_rate": 3e-4, "batch_size": 128,
+                      "sketch_fraction": 0.5, "label_smoothing": 0.1}},
+    "fashion": {"cnn": {"epochs": 12, "learning_rate": 3e-4, "batch_size": 128,
+                        "sketch_fraction": 0.3, "label_smoothing": 0.1}},
 }
 
 
 # A third stage for the Fashion CNN: from the fine-tuned weights, a warm restart of the cosine
 # schedule (run with --seed 2, so that its sketch sets are freshly drawn): 92.63% -> 92.76%.
-RESTART: dict[str, dict] = {
-    "fashion": {"epochs": 28, "learning_rate": 1e-3, "batch_size": 128, "sketch_fraction": 0.3,
-                "label_smoothing": 0.1},
+RESTART: dict[str, dict[str, dict]] = {
+    "fashion": {"cnn": {"epochs": 28, "learning_rate": 1e-3, "batch_size": 128,
+                        "sketch_fraction": 0.3, "label_smoothing": 0.1}},
 }
 # Distillation: a stage whose targets mix the labels with the averaged probabilities of trained
-# teacher models (given with --teacher) on the same augmented batch. Per dataset and arch.
+# teacher models (given with --teacher) on the same augmented batch.
 DISTILL: dict[str, dict[str, dict]] = {
     "mnist": {
         # From the shipped model, taught by it and two other MNIST CNNs (together: 99.55% of the
@@ -182,6 +182,7 @@ DISTILL_FINETUNE: dict[str, dict[str, dict]] = {
     },
     "fashion": {},
 }
+# Every stage's table: dataset -> arch -> the schedule (``Recipe.extra``).
 STAGES = {"finetune": FINETUNE, "restart": RESTART, "distill": DISTILL,
           "distill-finetune": DISTILL_FINETUNE}
 DISTILL_STAGES = ("distill", "distill-finetune")
@@ -195,8 +196,7 @@ def recipe_for(dataset: str, arch: str, stage: str = "base", teachers=None) -> R
     if stage in DISTILL_STAGES and not teachers:
         raise ValueError(f"the {stage} stage needs at least one --teacher model")
     if stage != "base":
-        stages = STAGES[stage].get(dataset, {})
-        extra = stages.get(arch) if stage in DISTILL_STAGES else (stages if arch == "cnn" else None)
+        extra = STAGES[stage].get(dataset, {}).get(arch)
         if not extra:
             raise ValueError(f"there is no {stage} stage for {dataset} {arch}")
         recipe = Recipe(online=recipe.online, sketches=recipe.sketches, extra=dict(extra))
