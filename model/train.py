@@ -61,7 +61,7 @@ def mixed_targets(onehot, teacher_probs: list, mix: float, smoothing: float):
     labels = onehot * (1.0 - smoothing) + smoothing / 10.0
     if not teacher_probs:
         return labels
-    return (1.0 - mix) * labels + mix * (sum(teacher_probs[1:], teacher_probs[0]) / len(teacher_probs))
+    return (1.0 - mix) * labels + mix * (sum(teacher_probs) / len(teacher_probs))
 
 
 def train(
