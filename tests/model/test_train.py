@@ -111,14 +111,61 @@ def test_teachers_are_an_arch_name_or_model_files(tmp_path):
         recipe_for("fashion", "cnn", "distill-finetune", teachers=[shipped])
 
 
+def test_teacher_views_are_the_batch_its_mirror_and_four_one_pixel_shifts():
+    from model.train import teacher_views
+
+    rng = np.random.default_rng(1)
+    x = rng.random((3, 28, 28, 1)).astype(np.float32)
+    got = np.asarray(teacher_views(x, ("plain", "flip", "shifts")))
+    assert got.shape == (18, 28, 28, 1)
+    np.testing.assert_array_equal(got[0:3], x)
+    np.testing.assert_array_equal(got[3:6], x[:, :, ::-1])
+    down, up, right, left = got[6:9], got[9:12], got[12:15], got[15:18]
+    np.testing.assert_array_equal(down[:, 1:], x[:, :-1])
+    np.testing.assert_array_equal(up[:, :-1], x[:, 1:])
+    np.testing.assert_array_equal(right[:, :, 1:], x[:, :, :-1])
+    np.testing.assert_array_equal(left[:, :, :-1], x[:, :, 1:])
+    for edge in (down[:, 0], up[:, -1], right[:, :, 0], left[:, :, -1]):
+        assert not edge.any()  # shifted in, not wrapped round
+    np.testing.assert_array_equal(np.asarray(teacher_views(x, ("plain",))), x)
+    with pytest.raises(ValueError, match="unknown teacher view 'rotate'"):
+        teacher_views(x, ("rotate",))
+
+
+def test_teacher_views_turn_the_batch_5_degrees_either_way_and_thicken_its_ink():
+    from scipy import ndimage
+
+    from model.train import teacher_views
+
+    rng = np.random.default_rng(2)
+    x = np.zeros((2, 28, 28, 1), np.float32)
+    x[:, 4:24, 4:24] = rng.random((2, 20, 20, 1))
+    turned = np.asarray(teacher_views(x, ("rotations",)))
+    assert turned.shape == (4, 28, 28, 1)
+    for k, degrees in enumerate((-5, 5)):  # about the centre, bilinear, zeros outside
+        ref = ndimage.rotate(x, degrees, axes=(1, 2), reshape=False, order=1)
+        np.testing.assert_allclose(turned[2 * k : 2 * k + 2], ref, atol=1e-5)
+    thicker = np.asarray(teacher_views(x, ("thicker",)))
+    padded = np.pad(x, ((0, 0), (0, 1), (0, 1), (0, 0)))
+    ref = np.max([padded[:, dy : dy + 28, dx : dx + 28] for dy in (0, 1) for dx in (0, 1)], axis=0)
+    np.testing.assert_array_equal(thicker, ref)  # each pixel the darkest of its 2x2 block
+
+
+def test_digit_stages_never_show_a_teacher_a_mirrored_digit():
+    for table in augment.STAGES.values():
+        for extra in table.get("mnist", {}).values():
+            assert "flip" not in extra.get("teacher_views", ())
+
+
 def test_a_distilled_run_records_its_teachers(tmp_path):
     from model import paths
     from model.train import train
 
     teacher = paths.model_path("mnist", "cnn")
     recipe = Recipe(extra={"batch_size": 64, "learning_rate": 3e-3, "teacher": [str(teacher)],
-                           "teacher_weight": 0.8})
+                           "teacher_weight": 0.8, "teacher_views": ["plain", "shifts"]})
     result = train("mnist", "dense", epochs=3, limit=2000, out=tmp_path / "d.keras", recipe=recipe,
                    verbose=0, log=lambda *a: None)
     assert result.card["teacher"] == [str(teacher)] and result.card["teacher_weight"] == 0.8
+    assert result.card["teacher_views"] == ["plain", "shifts"]
     assert result.card["test_accuracy"] > 0.8  # 3 epochs on 2,000 images; chance is 10%
