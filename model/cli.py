@@ -34,11 +34,13 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--limit", type=int, help="train on the first N training images only")
     train.add_argument("--init", type=Path, help="start from this trained model (fine-tuning)")
     train.add_argument(
-        "--stage", choices=["base", "finetune", "restart", "distill", "distill-finetune"],
+        "--stage",
+        choices=["base", "finetune", "restart", "distill", "distill-finetune", "distill-views"],
         default="base",
         help="the recipe's schedule: the base run, the fine-tuning run that follows it, "
-             "(fashion) a warm restart after that, or a distillation stage and (mnist) a gentler "
-             "one after it (both with --teacher)",
+             "(fashion) a warm restart after that, or a distillation stage, (mnist) a gentler "
+             "one after it, and one whose teachers answer for several views of each batch "
+             "(all three with --teacher)",
     )
     train.add_argument(
         "--teacher", type=Path, action="append",

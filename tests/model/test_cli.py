@@ -101,6 +101,14 @@ def test_train_distill_stage_errors_are_one_line(extra, message, tmp_path):
     assert not out.exists()
 
 
+def test_train_offers_every_stage_of_the_recipes():
+    from model import augment, cli
+
+    parser = cli._parser()
+    for stage in ("base", *augment.STAGES):
+        assert parser.parse_args(["train", "--dataset", "mnist", "--stage", stage]).stage == stage
+
+
 def test_shipped_models_exist():
     for dataset in ("mnist", "fashion"):
         for arch in ("cnn", "dense"):

@@ -15,11 +15,11 @@ MODELS = [
     ("mnist", "cnn", 0.995, 0.995),
     ("fashion", "cnn", 0.930, 0.928),
     ("mnist", "dense", 0.983, 0.984),
-    ("fashion", "dense", 0.900, 0.894),
+    ("fashion", "dense", 0.900, 0.896),
 ]
 NOT_YET = {
     ("fashion", "cnn"): "92.88% reached",
-    ("fashion", "dense"): "89.48% reached",
+    ("fashion", "dense"): "89.61% reached",
 }
 
 
