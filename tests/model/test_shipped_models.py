@@ -13,12 +13,11 @@ from model.evaluate import evaluate
 # the day a model reaches it this test says so and the mark must go.
 MODELS = [
     ("mnist", "cnn", 0.995, 0.995),
-    ("fashion", "cnn", 0.930, 0.928),
+    ("fashion", "cnn", 0.930, 0.930),
     ("mnist", "dense", 0.983, 0.984),
     ("fashion", "dense", 0.900, 0.896),
 ]
 NOT_YET = {
-    ("fashion", "cnn"): "92.88% reached",
     ("fashion", "dense"): "89.61% reached",
 }
 
