@@ -151,6 +151,25 @@ def test_teacher_views_turn_the_batch_5_degrees_either_way_and_thicken_its_ink()
     np.testing.assert_array_equal(thicker, ref)  # each pixel the darkest of its 2x2 block
 
 
+def test_a_teachers_answer_is_averaged_over_the_views_image_by_image():
+    import tensorflow as tf
+
+    from model.train import view_averaged
+
+    def teacher(batch, training):  # "probabilities": the first 10 pixels of the top row
+        assert training is False
+        return tf.reshape(batch[:, 0, :10, 0], (-1, 10))
+
+    rng = np.random.default_rng(3)
+    x = rng.random((5, 28, 28, 1)).astype(np.float32)
+    got = np.asarray(view_averaged(teacher, x, ("plain", "flip")))
+    np.testing.assert_allclose(got, (x[:, 0, :10, 0] + x[:, 0, ::-1, 0][:, :10]) / 2, rtol=1e-6)
+    got = np.asarray(view_averaged(teacher, x, ("plain", "shifts")))  # 5 views of 5 images
+    shifted = [x[:, 0, :10, 0], x[:, 0, :10, 0] * 0, x[:, 1, :10, 0],
+               np.pad(x[:, 0, :9, 0], ((0, 0), (1, 0))), x[:, 0, 1:11, 0]]
+    np.testing.assert_allclose(got, sum(shifted) / 5, rtol=1e-6)
+
+
 def test_digit_stages_never_show_a_teacher_a_mirrored_digit():
     for table in augment.STAGES.values():
         for extra in table.get("mnist", {}).values():
