@@ -15,10 +15,10 @@ MODELS = [
     ("mnist", "cnn", 0.995, 0.995),
     ("fashion", "cnn", 0.930, 0.930),
     ("mnist", "dense", 0.983, 0.984),
-    ("fashion", "dense", 0.900, 0.897),
+    ("fashion", "dense", 0.900, 0.899),
 ]
 NOT_YET = {
-    ("fashion", "dense"): "89.79% reached",
+    ("fashion", "dense"): "89.92% reached",
 }
 
 
