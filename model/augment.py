@@ -20,7 +20,7 @@ import io
 import multiprocessing
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -225,13 +225,12 @@ def recipe_for(dataset: str, arch: str, stage: str = "base", teachers=None) -> R
         extra = STAGES[stage].get(dataset, {}).get(arch)
         if not extra:
             raise ValueError(f"there is no {stage} stage for {dataset} {arch}")
-        recipe = Recipe(online=recipe.online, sketches=recipe.sketches, extra=dict(extra))
+        recipe = replace(recipe, extra=dict(extra))
     if teachers:
         missing = [str(t) for t in teachers if not Path(t).is_file()]
         if missing:
             raise ValueError(f"teacher model not found: {', '.join(missing)}")
-        recipe = Recipe(online=recipe.online, sketches=recipe.sketches,
-                        extra={**recipe.extra, "teacher": [str(t) for t in teachers]})
+        recipe = replace(recipe, extra={**recipe.extra, "teacher": [str(t) for t in teachers]})
     return recipe
 
 
