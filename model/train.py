@@ -107,12 +107,19 @@ def teacher_views(x, views):
     return tf.concat(out, axis=0)
 
 
-def view_averaged(teacher, x, views):
-    """``teacher``'s probabilities for the batch ``x``, averaged over its ``views``."""
+def view_averaged(teachers: list, x, views) -> list:
+    """Each teacher's probabilities for the batch ``x``, averaged over its ``views`` (the views
+    are made once and shared by the teachers)."""
     import tensorflow as tf
 
-    p = teacher(teacher_views(x, views), training=False)
-    return tf.reduce_mean(tf.reshape(p, (-1, tf.shape(x)[0], p.shape[-1])), axis=0)
+    if not teachers:
+        return []
+    batch = teacher_views(x, views)
+    out = []
+    for teacher in teachers:
+        p = teacher(batch, training=False)
+        out.append(tf.reduce_mean(tf.reshape(p, (-1, tf.shape(x)[0], p.shape[-1])), axis=0))
+    return out
 
 
 def train(
@@ -201,7 +208,7 @@ def train(
     views = tuple(extra.get("teacher_views", ("plain",)))
 
     def targets(x, y):
-        soft = [view_averaged(t, x, views) for t in teachers]
+        soft = view_averaged(teachers, x, views)
         return mixed_targets(tf.one_hot(y, 10), soft, mix, smoothing)
 
     layers = augment.online_layers(recipe, seed)

@@ -162,9 +162,9 @@ def test_a_teachers_answer_is_averaged_over_the_views_image_by_image():
 
     rng = np.random.default_rng(3)
     x = rng.random((5, 28, 28, 1)).astype(np.float32)
-    got = np.asarray(view_averaged(teacher, x, ("plain", "flip")))
+    got = np.asarray(view_averaged([teacher], x, ("plain", "flip"))[0])
     np.testing.assert_allclose(got, (x[:, 0, :10, 0] + x[:, 0, ::-1, 0][:, :10]) / 2, rtol=1e-6)
-    got = np.asarray(view_averaged(teacher, x, ("plain", "shifts")))  # 5 views of 5 images
+    got = np.asarray(view_averaged([teacher], x, ("plain", "shifts"))[0])  # 5 views of 5 images
     shifted = [x[:, 0, :10, 0], x[:, 0, :10, 0] * 0, x[:, 1, :10, 0],
                np.pad(x[:, 0, :9, 0], ((0, 0), (1, 0))), x[:, 0, 1:11, 0]]
     np.testing.assert_allclose(got, sum(shifted) / 5, rtol=1e-6)
