@@ -35,12 +35,13 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--init", type=Path, help="start from this trained model (fine-tuning)")
     train.add_argument(
         "--stage",
-        choices=["base", "finetune", "restart", "distill", "distill-finetune", "distill-views"],
+        choices=["base", "finetune", "restart", "distill", "distill-finetune", "distill-views",
+                 "distill-clean"],
         default="base",
         help="the recipe's schedule: the base run, the fine-tuning run that follows it, "
              "(fashion) a warm restart after that, or a distillation stage, (mnist) a gentler "
-             "one after it, and one whose teachers answer for several views of each batch "
-             "(all three with --teacher)",
+             "one after it, one whose teachers answer for several views of each batch, and "
+             "that one without random erasing (all four with --teacher)",
     )
     train.add_argument(
         "--teacher", type=Path, action="append",

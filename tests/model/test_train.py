@@ -73,6 +73,20 @@ def test_the_restart_stage_exists_for_fashion_only():
         recipe_for("mnist", "cnn", "restart")
 
 
+def test_a_stage_may_replace_the_online_parts_and_the_others_keep_the_recipes(tmp_path):
+    from model.augment import RECIPES, recipe_for
+
+    teacher = tmp_path / "t.keras"
+    teacher.write_bytes(b"")
+    clean = recipe_for("fashion", "dense", "distill-clean", teachers=[teacher])
+    assert clean.online == ("flip",) and "erase" in RECIPES["fashion"]["dense"].online
+    assert "online" not in clean.extra and clean.extra["teacher"] == [str(teacher)]
+    views = recipe_for("fashion", "dense", "distill-views", teachers=[teacher])
+    assert views.online == RECIPES["fashion"]["dense"].online
+    with pytest.raises(ValueError, match="no distill-clean stage for mnist"):
+        recipe_for("mnist", "cnn", "distill-clean", teachers=[teacher])
+
+
 def test_mixed_targets_blend_smoothed_labels_with_the_mean_of_the_teachers():
     from model.train import mixed_targets
 
