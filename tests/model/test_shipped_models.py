@@ -12,7 +12,7 @@ from model.evaluate import evaluate
 # (rounded down), guarded against regressions; a target not reached yet is a strict xfail, so
 # the day a model reaches it this test says so and the mark must go.
 MODELS = [
-    ("mnist", "cnn", 0.995, 0.995),
+    ("mnist", "cnn", 0.995, 0.996),
     ("fashion", "cnn", 0.930, 0.930),
     ("mnist", "dense", 0.983, 0.984),
     ("fashion", "dense", 0.900, 0.900),
