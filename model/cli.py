@@ -41,7 +41,7 @@ def _parser() -> argparse.ArgumentParser:
         help="the recipe's schedule: the base run, the fine-tuning run that follows it, "
              "(fashion) a warm restart after that, or a distillation stage, (mnist) a gentler "
              "one after it, one whose teachers answer for several views of each batch, and "
-             "that one without random erasing (all four with --teacher)",
+             "that one with fewer online augmentations (all four with --teacher)",
     )
     train.add_argument(
         "--teacher", type=Path, action="append",
