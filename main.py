@@ -18,7 +18,7 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 
 def main(argv: list[str]) -> int:
     if argv[:2] == ["bench", "gui"]:
-        from gui.bench import main as bench_gui
+        from gui.devtools.bench import main as bench_gui
 
         return bench_gui(argv[2:])
     if argv and argv[0] in ("data", "train", "evaluate", "predict", "bench"):

@@ -127,8 +127,8 @@ def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
-    from gui.canvas import PAGE_SIZE
     from gui.main_window import MainWindow
+    from gui.views.canvas import PAGE_SIZE
 
     app = QApplication.instance() or QApplication(["Sketchscope"])
     if dark:

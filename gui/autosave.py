@@ -20,8 +20,8 @@ from pathlib import Path
 import numpy as np
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 
-from gui.canvas import Canvas, PageState, Stroke
 from gui.qimage import array_to_qimage, qimage_to_gray
+from gui.views.canvas import Canvas, PageState, Stroke
 from model.atomic import atomic_path
 from model.drawing import Drawing, DrawingFileError, StrokeData, drawing_from_json, drawing_to_json
 

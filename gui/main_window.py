@@ -42,13 +42,13 @@ from PySide6.QtWidgets import (
 )
 
 from gui.autosave import Autosaver, data_dir, drawing_to_state, state_to_drawing
-from gui.browser import TestSetBrowser
-from gui.canvas import MAX_WIDTH, MIN_WIDTH, PAGE_SIZE, Canvas
-from gui.challenge import Challenge, ChallengeBanner
+from gui.demos.browser import TestSetBrowser
+from gui.demos.challenge import Challenge, ChallengeBanner
+from gui.demos.gallery_view import GalleryPanel, ask_true_label
+from gui.demos.presentation import PresentationWindow, pick_screen
+from gui.demos.replay import ReplayController, ReplayPanel
 from gui.explore.colors import overlay_rgba
 from gui.explore.panel import ExplorePanel
-from gui.feature_maps import FeatureMapsPanel
-from gui.gallery_view import GalleryPanel, ask_true_label
 from gui.image_file import (
     ImageFileError,
     mosaic_for_export,
@@ -56,11 +56,11 @@ from gui.image_file import (
     read_image,
     write_png,
 )
-from gui.input_view import InputView
-from gui.presentation import PresentationWindow, pick_screen
-from gui.probabilities import ProbabilityPanel
 from gui.qimage import qimage_to_rgba
-from gui.replay import ReplayController, ReplayPanel
+from gui.views.canvas import MAX_WIDTH, MIN_WIDTH, PAGE_SIZE, Canvas
+from gui.views.feature_maps import FeatureMapsPanel
+from gui.views.input_view import InputView
+from gui.views.probabilities import ProbabilityPanel
 from gui.worker import (
     InferenceClient,
     Loader,

@@ -96,12 +96,12 @@ def _data(args) -> int:
 
 
 def _train(args) -> int:
-    from model.train import train
+    from model.training.train import train
 
     if args.out is not None and args.out.suffix != ".keras":
         _err(f"--out must end in .keras: {args.out}")
         return 2
-    from model.augment import recipe_for
+    from model.training.augment import recipe_for
 
     try:
         recipe = recipe_for(args.dataset, args.arch, args.stage, teachers=args.teacher)
@@ -117,7 +117,7 @@ def _train(args) -> int:
 
 
 def _evaluate(args) -> int:
-    from model.evaluate import evaluate
+    from model.training.evaluate import evaluate
 
     confusion = args.confusion or Path("out") / f"confusion-{args.dataset}-{args.arch}.png"
     log = (lambda *a: None) if args.json else print
@@ -166,7 +166,7 @@ def _predict(args) -> int:
 
 
 def _bench(args) -> int:
-    from model import bench_accuracy
+    from model.training import bench_accuracy
 
     print(f"bench accuracy: drawn-style test sets, {args.n} test images each, shipped models")
     rows = bench_accuracy.run(n=args.n)

@@ -40,10 +40,10 @@ from model.datasets import DATASET_NAMES
 if TYPE_CHECKING:  # the XML modules load when an SVG is read or written, not at start-up
     import xml.etree.ElementTree as ET
 
-PAGE_SIZE = 280  # page pixels; the same as gui.canvas.PAGE_SIZE
-INK = "#141414"  # gui.canvas.INK_COLOUR
-PAPER = "#ffffff"  # gui.canvas.PAGE_COLOUR: the page, and what the eraser paints
-ERASER_FACTOR = 2.0  # gui.canvas.ERASER_FACTOR: the eraser is this much wider than its width
+PAGE_SIZE = 280  # page pixels; the same as gui.views.canvas.PAGE_SIZE
+INK = "#141414"  # gui.views.canvas.INK_COLOUR
+PAPER = "#ffffff"  # gui.views.canvas.PAGE_COLOUR: the page, and what the eraser paints
+ERASER_FACTOR = 2.0  # gui.views.canvas.ERASER_FACTOR: the eraser is this much wider than its width
 FORMAT = "sketchscope-drawing"
 FORMAT_VERSION = 1
 DRAWING_SUFFIXES = (".json", ".svg")
@@ -296,7 +296,7 @@ def _attrs(values: dict[str, object]) -> str:
 
 
 def _path_pieces(points: tuple[Point, ...]) -> list[tuple[str, float]]:
-    """gui.canvas's midpoint smoothing as SVG path data: (d, width) per piece, one piece per point.
+    """gui.views.canvas's midpoint smoothing as SVG path data: (d, width) per piece, one piece per point.
 
     Piece 0 is a line from the first point to the middle of the first segment; piece k a
     quadratic curve from middle to middle through point k; the last a line to the last point.

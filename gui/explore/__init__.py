@@ -5,7 +5,7 @@
   ``sig_ablation_changed``, ``sig_result_shown``.
 - :class:`ExploreClient` (``gui.explore.worker``): the two worker threads that do the
   TensorFlow work (maps, ablation, saliency, top examples); the panel makes its own.
-- ``gui.explore.bench.bench_explore()``: hover, ablation and saliency timings.
+- ``gui.devtools.explore_bench.bench_explore()``: hover, ablation and saliency timings.
 
 The numbers themselves come from ``model.explain``, which has no Qt.
 

@@ -9,7 +9,7 @@ import pytest
 from PySide6.QtCore import QPoint, QSettings, Qt
 from PySide6.QtTest import QTest
 
-from gui.canvas import PAGE_SIZE
+from gui.views.canvas import PAGE_SIZE
 from model.inference import Prediction
 
 SHAPES = ((26, 26, 64), (13, 13, 64), (11, 11, 64), (5, 5, 64))

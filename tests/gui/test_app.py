@@ -14,7 +14,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def test_importing_the_gui_does_not_import_tensorflow_keras_scipy_or_inference():
     code = (
-        "import sys, gui.app, gui.bench, gui.main_window\n"
+        "import sys, gui.app, gui.devtools.bench, gui.main_window\n"
         "heavy = [m for m in ('tensorflow', 'keras', 'scipy', 'model.inference', 'PIL')\n"
         "         if m in sys.modules]\n"
         "print(','.join(heavy))\n"

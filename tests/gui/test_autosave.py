@@ -14,8 +14,8 @@ from gui.autosave import (
     state_from_json,
     state_to_json,
 )
-from gui.canvas import PageState
 from gui.main_window import MainWindow
+from gui.views.canvas import PageState
 
 from .conftest import FakeLoader, draw, line
 
@@ -125,7 +125,7 @@ def test_an_unwritable_data_folder_is_a_message_not_a_crash(qtbot, settings, tmp
 
 
 def test_a_background_picture_round_trips(qtbot):
-    from gui.canvas import Canvas
+    from gui.views.canvas import Canvas
 
     canvas = Canvas()
     qtbot.addWidget(canvas)
@@ -150,7 +150,7 @@ def test_the_json_rejects_what_it_did_not_write():
 
 
 def test_model_drawing_agrees_with_the_canvas():
-    from gui import canvas
+    from gui.views import canvas
     from model import drawing
 
     assert drawing.PAGE_SIZE == canvas.PAGE_SIZE
@@ -160,7 +160,7 @@ def test_model_drawing_agrees_with_the_canvas():
 
 def drawn_canvas(qtbot):
     """A canvas with a picture, pen-pressure widths, an erase stroke and a dot."""
-    from gui.canvas import Canvas
+    from gui.views.canvas import Canvas
 
     canvas = Canvas()
     qtbot.addWidget(canvas)
@@ -174,7 +174,7 @@ def drawn_canvas(qtbot):
 
 def test_a_page_becomes_a_drawing_and_back(qtbot):
     from gui.autosave import drawing_to_state, state_to_drawing
-    from gui.canvas import Canvas
+    from gui.views.canvas import Canvas
 
     canvas = drawn_canvas(qtbot)
     d = state_to_drawing(canvas.state(), dataset="fashion", label=3)

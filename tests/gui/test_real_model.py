@@ -88,8 +88,8 @@ def _shipped_or_skip(dataset="mnist"):
 
 
 def test_replay_timeline_with_the_shipped_model_matches_direct_predictions(make_window, qtbot):
-    from gui.canvas import render_state
-    from gui.replay import step_states
+    from gui.demos.replay import step_states
+    from gui.views.canvas import render_state
     from model.inference import Predictor
 
     _shipped_or_skip()
@@ -110,9 +110,9 @@ def test_replay_timeline_with_the_shipped_model_matches_direct_predictions(make_
 
 def test_browser_shows_the_evaluation_runs_mistakes_on_the_real_test_split(make_window, qtbot):
     from gui.worker import load_shipped_test_split
-    from model.evaluate import evaluate
     from model.inference import Predictor
     from model.preprocess import preprocess
+    from model.training.evaluate import evaluate
 
     _shipped_or_skip()
     window = make_window(loader=load_shipped_predictor, test_split_loader=load_shipped_test_split)

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from model import datasets, paths, sketch
+from model import datasets, paths
+from model.training import sketch
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -102,7 +103,8 @@ def test_train_distill_stage_errors_are_one_line(extra, message, tmp_path):
 
 
 def test_train_offers_every_stage_of_the_recipes():
-    from model import augment, cli
+    from model import cli
+    from model.training import augment
 
     parser = cli._parser()
     for stage in ("base", *augment.STAGES):

@@ -130,7 +130,7 @@ def parse_path(d: str) -> list[tuple[str, list[float]]]:
 
 
 def expected_pieces(points) -> list[list[tuple[str, list[float]]]]:
-    """gui.canvas's midpoint rule, written out independently: the commands of each piece."""
+    """gui.views.canvas's midpoint rule, written out independently: the commands of each piece."""
     def mid(i):
         return [(points[i][0] + points[i + 1][0]) / 2, (points[i][1] + points[i + 1][1]) / 2]
 

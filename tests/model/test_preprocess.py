@@ -6,7 +6,6 @@ from hypothesis.extra import numpy as hnp
 from PIL import Image
 from scipy import ndimage
 
-from model import sketch
 from model.imageio import load_image
 from model.preprocess import (
     BadImage,
@@ -15,6 +14,7 @@ from model.preprocess import (
     preprocess,
     stroke_width,
 )
+from model.training import sketch
 
 
 def page_with_line(size=400, p0=(80, 150), p1=(320, 190), width=12, dark_on_white=True):

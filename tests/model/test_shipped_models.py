@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from model import paths
-from model.evaluate import evaluate
+from model.training.evaluate import evaluate
 
 # (dataset, arch, target, reached): ``reached`` is the accuracy measured for the shipped file
 # (rounded down), guarded against regressions.

@@ -1,7 +1,7 @@
 """The exploration panel on its own, for a look or a screenshot:
 
-    python -m gui.explore.demo                      a window (the shipped mnist model, or an untrained one)
-    python -m gui.explore.demo --shot docs/x.png    build it, show a map with its receptive field,
+    python -m gui.devtools.demo                      a window (the shipped mnist model, or an untrained one)
+    python -m gui.devtools.demo --shot docs/x.png    build it, show a map with its receptive field,
                                                      kernels and saliency, save a PNG and quit
 """
 
@@ -45,7 +45,7 @@ def model_source(dataset: str, scratch: Path):
 
 
 def main(argv: list[str]) -> int:
-    parser = argparse.ArgumentParser(prog="python -m gui.explore.demo")
+    parser = argparse.ArgumentParser(prog="python -m gui.devtools.demo")
     parser.add_argument("--dataset", default="mnist")
     parser.add_argument("--shot", type=Path, help="save a screenshot here and quit")
     parser.add_argument("--layer", default="conv2")

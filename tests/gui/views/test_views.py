@@ -1,13 +1,13 @@
 import numpy as np
 import pytest
 
-from gui.feature_maps import FeatureMapsPanel
 from gui.image_file import mosaic_for_export
-from gui.input_view import InputView, enlarge_with_grid
-from gui.probabilities import ProbabilityPanel, verdict
+from gui.views.feature_maps import FeatureMapsPanel
+from gui.views.input_view import InputView, enlarge_with_grid
+from gui.views.probabilities import ProbabilityPanel, verdict
 from model.datasets import class_names
 
-from .conftest import shown
+from ..conftest import shown
 
 DIGITS = class_names("mnist")
 CLOTHES = class_names("fashion")

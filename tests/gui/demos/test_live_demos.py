@@ -10,8 +10,8 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from gui.canvas import render_state
-from gui.replay import PAUSE_MS, STROKE_MS, step_states
+from gui.demos.replay import PAUSE_MS, STROKE_MS, step_states
+from gui.views.canvas import render_state
 from gui.worker import Request, infer
 from model.datasets import DataError
 from tests.gui.conftest import ONE, FakeLoader, FakePredictor, draw, line, wait_for_result
@@ -88,7 +88,7 @@ def test_f11_toggles_presentation_mode_and_delete_clears_there(qtbot, make_windo
 
 
 def test_presentation_prefers_a_second_screen():
-    from gui.presentation import pick_screen
+    from gui.demos.presentation import pick_screen
 
     class Screen:
         def __init__(self, name):
@@ -293,7 +293,7 @@ class Clock:
 
 
 def test_challenge_recognises_the_named_class_and_times_it(qtbot, make_window):
-    from gui.challenge import ROUND_SECONDS, Challenge
+    from gui.demos.challenge import ROUND_SECONDS, Challenge
     from gui.worker import Result
 
     clock = Clock()

@@ -18,8 +18,8 @@ import numpy as np
 from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
-from gui.canvas import Canvas, PageState, Stroke, render_state
-from gui.timeline import TimelinePlot
+from gui.demos.timeline import TimelinePlot
+from gui.views.canvas import Canvas, PageState, Stroke, render_state
 from gui.worker import InferenceClient, Timeline
 
 STROKE_MS = 700.0  # one stroke at 1x speed

@@ -439,7 +439,7 @@ def test_masks_follow_the_switched_off_channels(make_panel):
 
 
 def test_bench_reports_hover_ablation_and_saliency_timings(qapp):
-    from gui.explore.bench import bench_explore
+    from gui.devtools.explore_bench import bench_explore
 
     figures = bench_explore(runs=3)
     for key in ("hover_map_ms", "hover_grid_ms", "ablation_ms", "saliency_ms",

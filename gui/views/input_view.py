@@ -7,8 +7,8 @@ from PySide6.QtCore import QRect, QSize, Qt
 from PySide6.QtGui import QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from gui.canvas import paint_outline
 from gui.qimage import array_to_qimage
+from gui.views.canvas import paint_outline
 
 GRID_ALPHA = 110  # how far grid lines are pulled towards grey: they read on black and white
 

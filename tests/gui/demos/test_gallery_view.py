@@ -7,7 +7,7 @@ import pytest
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog
 
-from gui.gallery_view import (
+from gui.demos.gallery_view import (
     CORRECT_ROLE,
     GALLERY_DIR_NAME,
     ID_ROLE,

@@ -41,7 +41,7 @@ def _wait(app, condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
 
 
 def _model(dataset: str, scratch: Path):
-    from gui.explore.demo import model_source
+    from gui.devtools.demo import model_source
 
     return model_source(dataset, scratch)
 
@@ -57,7 +57,7 @@ def bench_explore(runs: int = 40, top: bool = False, dataset: str = "mnist", log
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication([])
 
-    from gui.explore.demo import drawn_seven
+    from gui.devtools.demo import drawn_seven
     from gui.explore.panel import ExplorePanel
     from model.explain import Explainer, channel_masks
     from model.inference import load_keras_model

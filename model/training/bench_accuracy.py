@@ -1,6 +1,6 @@
 """``python main.py bench accuracy``: the shipped models on drawn-style versions of the test splits.
 
-Three sets are built from the *test* splits only (never training data) with :mod:`model.sketch`:
+Three sets are built from the *test* splits only (never training data) with :mod:`model.training.sketch`:
 digits re-drawn as brush strokes, clothing as outlines, clothing as filled silhouettes; each a
 dark-ink page of ``CANVAS`` x ``CANVAS`` pixels. Each set is classified twice in the same run:
 through :func:`model.preprocess.preprocess` (what the app does) and by naive whole-canvas
@@ -13,10 +13,11 @@ import time
 
 import numpy as np
 
-from model import datasets, paths, sketch
-from model.augment import parallel_map
+from model import datasets, paths
 from model.inference import load_keras_model
 from model.preprocess import EmptyDrawing, area_resize, preprocess
+from model.training import sketch
+from model.training.augment import parallel_map
 
 CANVAS = 400
 SETS = (

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 LAUNCH_TIMEOUT_S = 120
 
 
@@ -176,7 +176,7 @@ class LiveDriver:
         self._strokes = 0
 
     def _to_widget(self, x: float, y: float):
-        from gui.canvas import PAGE_SIZE
+        from gui.views.canvas import PAGE_SIZE
 
         rect = self.window.canvas.page_rect()
         scale = rect.width() / PAGE_SIZE
@@ -375,8 +375,8 @@ def time_tensorflow_import() -> float:
 
 
 def explore_rows(log) -> list[Row]:
-    """The Explore panel's figures (gui.explore.bench) as table rows."""
-    from gui.explore.bench import bench_explore
+    """The Explore panel's figures (gui.devtools.explore_bench) as table rows."""
+    from gui.devtools.explore_bench import bench_explore
 
     figures = bench_explore(runs=40, top=True, log=log)
     rows = []

@@ -4,7 +4,7 @@ A :class:`Recipe` has two kinds of part:
 
 - *online* parts: Keras preprocessing layers applied to every batch in the ``tf.data``
   pipeline (small shifts, rotations, zooms, flips for clothing only, random erasing);
-- *sketch sets*: drawn-style copies of training images (:mod:`model.sketch`), rendered on a
+- *sketch sets*: drawn-style copies of training images (:mod:`model.training.sketch`), rendered on a
   page, put through the same :func:`model.preprocess.preprocess` as a user's drawing, and added
   to the training data with their labels. They are made once and cached.
 
@@ -25,10 +25,10 @@ from pathlib import Path
 
 import numpy as np
 
-from model import sketch
 from model.atomic import atomic_write_bytes
 from model.datasets import cache_dir
 from model.preprocess import EmptyDrawing, preprocess
+from model.training import sketch
 
 # A factory, so that a recipe can be described without importing Keras.
 OnlinePart = Callable[[int], object]  # seed -> a Keras layer
@@ -337,8 +337,8 @@ def render_sketches(
 def _code_digest() -> str:
     here = Path(__file__).parent
     digest = hashlib.sha256()
-    for name in ("sketch.py", "preprocess.py"):
-        digest.update((here / name).read_bytes())
+    for path in (here / "sketch.py", here.parent / "preprocess.py"):
+        digest.update(path.read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -6,7 +6,7 @@ import pytest
 from model.imageio import load_image
 from model.preprocess import preprocess
 
-from .conftest import draw, line
+from ..conftest import draw, line
 
 
 @pytest.mark.parametrize("dataset", ["mnist", "fashion"])

@@ -4,12 +4,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from model import augment
-from model.augment import RECIPES, Recipe, SketchSet
+from model.training import augment
+from model.training.augment import RECIPES, Recipe, SketchSet
 
 
 def test_a_short_run_on_a_small_slice_learns(tmp_path):
-    from model.train import train
+    from model.training.train import train
 
     out = tmp_path / "small.keras"
     recipe = Recipe(online=("shift",), sketches=(SketchSet("strokes", 300),),
@@ -66,7 +66,7 @@ def test_sketch_sets_are_labelled_drawn_copies(tmp_path, monkeypatch):
 
 
 def test_the_restart_stage_exists_for_fashion_only():
-    from model.augment import recipe_for
+    from model.training.augment import recipe_for
 
     assert recipe_for("fashion", "cnn", "restart").extra["learning_rate"] == 1e-3
     with pytest.raises(ValueError, match="no restart stage for mnist"):
@@ -74,7 +74,7 @@ def test_the_restart_stage_exists_for_fashion_only():
 
 
 def test_a_stage_may_replace_the_online_parts_and_the_others_keep_the_recipes(tmp_path):
-    from model.augment import RECIPES, recipe_for
+    from model.training.augment import RECIPES, recipe_for
 
     teacher = tmp_path / "t.keras"
     teacher.write_bytes(b"")
@@ -89,7 +89,7 @@ def test_a_stage_may_replace_the_online_parts_and_the_others_keep_the_recipes(tm
 
 
 def test_mixed_targets_blend_smoothed_labels_with_the_mean_of_the_teachers():
-    from model.train import mixed_targets
+    from model.training.train import mixed_targets
 
     onehot = np.eye(10, dtype=np.float32)[[3, 7]]
     a = np.full((2, 10), 0.1, np.float32)
@@ -105,8 +105,8 @@ def test_mixed_targets_blend_smoothed_labels_with_the_mean_of_the_teachers():
 
 def test_teachers_are_an_arch_name_or_model_files(tmp_path):
     from model import paths
-    from model.augment import recipe_for
-    from model.train import teacher_models
+    from model.training.augment import recipe_for
+    from model.training.train import teacher_models
 
     assert teacher_models("fashion", None) == []
     assert teacher_models("fashion", "cnn") == [paths.model_path("fashion", "cnn")]
@@ -127,7 +127,7 @@ def test_teachers_are_an_arch_name_or_model_files(tmp_path):
 
 
 def test_teacher_views_are_the_batch_its_mirror_and_four_one_pixel_shifts():
-    from model.train import teacher_views
+    from model.training.train import teacher_views
 
     rng = np.random.default_rng(1)
     x = rng.random((3, 28, 28, 1)).astype(np.float32)
@@ -150,7 +150,7 @@ def test_teacher_views_are_the_batch_its_mirror_and_four_one_pixel_shifts():
 def test_teacher_views_turn_the_batch_5_degrees_either_way_and_thicken_its_ink():
     from scipy import ndimage
 
-    from model.train import teacher_views
+    from model.training.train import teacher_views
 
     rng = np.random.default_rng(2)
     x = np.zeros((2, 28, 28, 1), np.float32)
@@ -169,7 +169,7 @@ def test_teacher_views_turn_the_batch_5_degrees_either_way_and_thicken_its_ink()
 def test_a_teachers_answer_is_averaged_over_the_views_image_by_image():
     import tensorflow as tf
 
-    from model.train import view_averaged
+    from model.training.train import view_averaged
 
     def teacher(batch, training):  # "probabilities": the first 10 pixels of the top row
         assert training is False
@@ -193,7 +193,7 @@ def test_digit_stages_never_show_a_teacher_a_mirrored_digit():
 
 def test_a_distilled_run_records_its_teachers(tmp_path):
     from model import paths
-    from model.train import train
+    from model.training.train import train
 
     teacher = paths.model_path("mnist", "cnn")
     recipe = Recipe(extra={"batch_size": 64, "learning_rate": 3e-3, "teacher": [str(teacher)],

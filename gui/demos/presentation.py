@@ -18,9 +18,9 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QCloseEvent, QColor, QFont, QKeyEvent, QKeySequence, QPalette, QScreen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
-from gui.feature_maps import MosaicView
-from gui.probabilities import LOW_CONFIDENCE, ProbabilityChart
-from gui.timeline import TimelinePlot
+from gui.demos.timeline import TimelinePlot
+from gui.views.feature_maps import MosaicView
+from gui.views.probabilities import LOW_CONFIDENCE, ProbabilityChart
 
 BACKGROUND = QColor(0, 0, 0)
 FOREGROUND = QColor(255, 255, 255)

@@ -15,7 +15,7 @@ from PySide6.QtTest import QTest
 from gui.main_window import shipped_cnn_path
 from model.explain import receptive_field
 
-from .conftest import draw, line, wait_for_result
+from ..conftest import draw, line, wait_for_result
 
 TIMEOUT_MS = 30_000
 

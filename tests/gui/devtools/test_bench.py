@@ -2,9 +2,9 @@
 
 import math
 
-from gui.bench import Row, bench_live, bench_replay, format_table, parse_args, rss_mb
+from gui.devtools.bench import Row, bench_live, bench_replay, format_table, parse_args, rss_mb
 
-from .conftest import FakePredictor
+from ..conftest import FakePredictor
 
 
 def test_table_has_a_row_per_figure_and_says_which_targets_are_met():

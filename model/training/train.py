@@ -11,11 +11,12 @@ from pathlib import Path
 
 import numpy as np
 
-from model import augment, datasets, paths
+from model import datasets, paths
 from model.atomic import atomic_path, atomic_write_bytes
 from model.datasets import cache_dir
 from model.inference import load_keras_model, quiet_tensorflow
 from model.preprocess import preprocess_dataset
+from model.training import augment
 
 
 @dataclass(frozen=True)
@@ -27,7 +28,7 @@ class TrainResult:
 def preprocess_digest() -> str:
     """A short digest of ``model/preprocess.py``: caches of preprocessed data are keyed by it,
     so a change to preprocessing never serves stale arrays."""
-    return hashlib.sha256((Path(__file__).parent / "preprocess.py").read_bytes()).hexdigest()[:12]
+    return hashlib.sha256((Path(__file__).parents[1] / "preprocess.py").read_bytes()).hexdigest()[:12]
 
 
 def preprocessed_split(ds: datasets.Dataset, split: str, log=print) -> np.ndarray:

@@ -5,9 +5,9 @@ from PySide6.QtGui import QInputDevice, QPointingDevice, QTabletEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from gui.canvas import DEFAULT_WIDTH, ERASER_FACTOR, PAGE_SIZE, Canvas
+from gui.views.canvas import DEFAULT_WIDTH, ERASER_FACTOR, PAGE_SIZE, Canvas
 
-from .conftest import draw, line, page_to_widget, shown
+from ..conftest import draw, line, page_to_widget, shown
 
 
 @pytest.fixture

@@ -7,11 +7,11 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QToolTip
 
+from gui.demos.timeline import HINT, TimelinePlot
 from gui.qimage import qimage_to_rgba
-from gui.timeline import HINT, TimelinePlot
 from model.datasets import class_names
 
-from .conftest import shown
+from ..conftest import shown
 
 DIGITS = class_names("mnist")
 CLOTHES = class_names("fashion")

@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from gui.probabilities import with_article
+from gui.views.probabilities import with_article
 
 RECOGNISED = 0.7  # the named class must be the top one with at least this probability
 ROUND_SECONDS = 20.0

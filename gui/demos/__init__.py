@@ -1,0 +1,2 @@
+"""The live demos: presentation mode, stroke replay and its timeline, test images, the challenge
+and the gallery."""
