@@ -51,15 +51,16 @@ def densify(points, step=8.0):
 
 def loader_for(dataset: str):
     from model.architecture import build_cnn, build_dense
-    from model.inference import Predictor
+    from model.inference import Engine
+    from model.keras_net import KerasCNN, KerasDense
     from model.paths import model_path
 
     if model_path(dataset, "cnn").is_file():
-        from gui.worker import load_shipped_predictor
+        from gui.engine_client import load_shipped_engine
 
-        return load_shipped_predictor(dataset)
+        return load_shipped_engine(dataset)
     print(f"NOTE: {model_path(dataset, 'cnn')} is missing: an UNTRAINED network stands in")
-    return Predictor(build_cnn(), dataset, build_dense())
+    return Engine(KerasCNN(build_cnn()), dataset, KerasDense(build_dense()))
 
 
 def dark_palette():
@@ -97,7 +98,7 @@ def open_explore(app, window) -> None:
     shown = []
     panel.sig_result_shown.connect(shown.append)
     window.explore_action.trigger()
-    wait(app, lambda: bool(shown), 120)
+    wait(app, lambda: bool(shown) and panel.facts is not None, 120)
     window.resizeDocks([window.explore_dock], [600], Qt.Orientation.Vertical)
     panel.select_layer("conv2")
     order = panel.order

@@ -2,18 +2,17 @@
 maps on the right; menus, a toolbar and a status bar around them.
 
 This module must stay cheap to import: no TensorFlow, Keras, SciPy or ``model.inference``
-here. The models load in the inference thread (see ``gui.worker``) while the window is
+here. The models load in a worker thread (see ``gui.engine_client``) while the window is
 already up and the canvas usable.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QByteArray, QRectF, QSettings, Qt, Signal
+from PySide6.QtCore import QByteArray, QSettings, Qt, Signal
 from PySide6.QtGui import (
     QAction,
     QActionGroup,
@@ -47,7 +46,8 @@ from gui.demos.challenge import Challenge, ChallengeBanner
 from gui.demos.gallery_view import GalleryPanel, ask_true_label
 from gui.demos.presentation import PresentationWindow, pick_screen
 from gui.demos.replay import ReplayController, ReplayPanel
-from gui.explore.colors import overlay_rgba
+from gui.engine_client import EngineClient, TestSplitLoader, load_shipped_engine
+from gui.explore.link import ExploreLink
 from gui.explore.panel import ExplorePanel
 from gui.image_file import (
     ImageFileError,
@@ -56,19 +56,12 @@ from gui.image_file import (
     read_image,
     write_png,
 )
+from gui.jobs import LiveResult, Loader, shipped_test_split
 from gui.qimage import qimage_to_rgba
 from gui.views.canvas import MAX_WIDTH, MIN_WIDTH, PAGE_SIZE, Canvas
 from gui.views.feature_maps import FeatureMapsPanel
 from gui.views.input_view import InputView
 from gui.views.probabilities import ProbabilityPanel
-from gui.worker import (
-    InferenceClient,
-    Loader,
-    Result,
-    TestSplitLoader,
-    load_shipped_predictor,
-    load_shipped_test_split,
-)
 from model.architecture import CNN_TABLE, FEATURE_LAYERS
 from model.datasets import DATASET_NAMES, DATASETS, class_names
 from model.drawing import (
@@ -80,7 +73,6 @@ from model.drawing import (
     write_drawing,
 )
 from model.gallery import Gallery, GalleryError
-from model.paths import model_path
 
 APP_NAME = "Sketchscope"
 SHORT_NAMES = {"mnist": "digits", "fashion": "clothing"}
@@ -101,11 +93,6 @@ def default_settings() -> QSettings:
     return QSettings(
         QSettings.Format.IniFormat, QSettings.Scope.UserScope, APP_NAME, APP_NAME
     )
-
-
-def shipped_cnn_path(dataset: str) -> Path:
-    """The CNN the Explore view opens for ``dataset``."""
-    return model_path(dataset, "cnn")
 
 
 def _layer_shapes() -> tuple[tuple[str, tuple[int, ...]], ...]:
@@ -135,29 +122,25 @@ class MainWindow(QMainWindow):
         dataset: str | None = None,
         loader: Loader | None = None,
         settings: QSettings | None = None,
-        explore_model: Callable[[str], Path] = shipped_cnn_path,
         data_folder: str | os.PathLike | None = None,
-        test_split_loader: TestSplitLoader = load_shipped_test_split,
+        test_split_loader: TestSplitLoader = shipped_test_split,
     ):
         super().__init__()
         self._settings = settings if settings is not None else default_settings()
         saved = str(self._settings.value("dataset", "mnist"))
         dataset = dataset or (saved if saved in DATASETS else "mnist")
         self._dataset = dataset
-        self._result: Result | None = None  # what is on screen now
+        self._result: LiveResult | None = None  # what is on screen now
         self._model_errors: dict[str, str] = {}  # one line per dataset whose model failed
-        self._client = InferenceClient(loader or load_shipped_predictor, dataset, self,
-                                       test_split_loader=test_split_loader)
-        self._explore_model = explore_model
-        self._explored: tuple[Path, str] | None = None  # the model the Explore view has
-        self._explored_geometry = None  # Geometry of the input last fed to the Explore view
-        self._saliency: np.ndarray | None = None  # the Explore view's saliency, (28, 28)
+        self._client = EngineClient(loader or load_shipped_engine, dataset, self,
+                                    test_split_loader=test_split_loader)
 
         self.canvas = Canvas()
         self.input_view = InputView()
         self.probabilities = ProbabilityPanel(class_names(dataset))
         self.feature_maps = FeatureMapsPanel(_layer_shapes())
         self.explore = ExplorePanel(settings=self._settings)
+        self.explore_link = ExploreLink(self.explore, self._client, self.canvas, self.input_view, self)
         self.replay = ReplayController(self.canvas, self._client, self)
         self.replay_panel = ReplayPanel(self.replay, self._settings)
         self.browser = TestSetBrowser()
@@ -177,9 +160,6 @@ class MainWindow(QMainWindow):
         self.canvas.sig_history_changed.connect(self._on_history_changed)
         self._client.sig_result_ready.connect(self._on_result_ready)
         self._client.sig_model_changed.connect(self._on_model_changed)
-        self.explore.sig_receptive_field.connect(self._on_receptive_field_changed)
-        self.explore.sig_saliency_changed.connect(self._on_saliency_changed)
-        self.explore.sig_result_shown.connect(self._on_explore_result_shown)
         self.explore_dock.visibilityChanged.connect(self._on_explore_visibility_changed)
         self.replay.sig_message.connect(self.statusBar().showMessage)
         self.replay.sig_timeline_ready.connect(self._on_timeline_ready)
@@ -429,10 +409,10 @@ class MainWindow(QMainWindow):
         return self._dataset
 
     @property
-    def client(self) -> InferenceClient:
+    def client(self) -> EngineClient:
         return self._client
 
-    def result(self) -> Result | None:
+    def result(self) -> LiveResult | None:
         """What is on screen: the newest Result shown, or None."""
         return self._result
 
@@ -444,6 +424,7 @@ class MainWindow(QMainWindow):
         self._dataset = dataset
         self._settings.setValue("dataset", dataset)
         self._client.set_dataset(dataset)
+        self.explore_link.set_dataset(dataset)
         self._set_dataset_ui(dataset)
         self._submit()
 
@@ -517,17 +498,18 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ inference
 
     def _submit(self) -> None:
-        self._client.submit(self.canvas.image(), dense=self.compare_action.isChecked())
+        self._on_image_changed(self.canvas.image())
 
     def _on_image_changed(self, image: np.ndarray) -> None:
-        self._hide_overlays()  # they describe the drawing before this change
-        self._client.submit(image, dense=self.compare_action.isChecked())
+        self.explore_link.hide_overlays()  # they describe the drawing before this change
+        self._client.submit(image, dense=self.compare_action.isChecked(),
+                            **self.explore_link.live_options())
 
     def _on_compare_changed(self) -> None:
         self._settings.setValue("compare_dense", self.compare_action.isChecked())
         self._submit()
 
-    def _on_result_ready(self, result: Result) -> None:
+    def _on_result_ready(self, result: LiveResult) -> None:
         names = class_names(result.dataset)
         self._result = result
         if result.empty:
@@ -553,7 +535,7 @@ class MainWindow(QMainWindow):
                     f"No dense network is shipped for {SHORT_NAMES[result.dataset]}.")
             self.feature_maps.set_grids(result.grids, result.shapes)
         self._update_export_actions()
-        self._feed_explore()
+        self.explore_link.show_result(result)
         self._feed_presentation()
         self.challenge.on_result(result)
         self.sig_result_shown.emit(result)
@@ -588,61 +570,9 @@ class MainWindow(QMainWindow):
     def explore_visible(self) -> bool:
         return self.explore_dock.isVisible()
 
-    def _feed_explore(self) -> None:
-        """Give the Explore view the current model and network input, only while it is shown:
-        hidden, it costs live drawing nothing."""
-        if not self.explore_visible():
-            return
-        wanted = (self._explore_model(self._dataset), self._dataset)
-        if wanted != self._explored:
-            self._explored = wanted
-            self.explore.set_model(*wanted)
-        result = self._result
-        image = None if result is None else result.net_input
-        self._explored_geometry = None if image is None else result.geometry
-        self.explore.set_image(image)
-
     def _on_explore_visibility_changed(self, visible: bool) -> None:
+        self.explore_link.set_visible(visible)
         self._update_export_actions()
-        if visible:
-            self._feed_explore()
-        else:
-            self._hide_overlays()
-
-    def _on_receptive_field_changed(self, rect) -> None:
-        """Outline what the hovered map position sees, on the 28 x 28 input and on the page."""
-        geometry = self._explored_geometry
-        if rect is None or geometry is None or not self.explore_visible():
-            self.input_view.set_outline(None)
-            self.canvas.set_outline(None)
-            return
-        self.input_view.set_outline((rect.top, rect.left, rect.height, rect.width))
-        self.canvas.set_outline(_page_rect(geometry, rect.top, rect.left, rect.height, rect.width))
-
-    def _on_saliency_changed(self, saliency: np.ndarray | None) -> None:
-        self._saliency = saliency
-        self._show_saliency()
-
-    def _on_explore_result_shown(self, _result) -> None:
-        self._show_saliency()  # answers the newest input: its saliency is current again
-
-    def _show_saliency(self) -> None:
-        geometry = self._explored_geometry
-        if self._saliency is None or geometry is None or not self.explore_visible():
-            self.input_view.set_overlay(None)
-            self.canvas.set_overlay(None)
-            return
-        rgba = overlay_rgba(self._saliency)
-        self.input_view.set_overlay(rgba)
-        self.canvas.set_overlay(rgba, _page_rect(geometry, 0, 0, 28, 28))
-
-    def _hide_overlays(self) -> None:
-        """Take the outline and the saliency off both views (the saliency comes back with the
-        Explore view's next answer)."""
-        self.input_view.set_outline(None)
-        self.input_view.set_overlay(None)
-        self.canvas.set_outline(None)
-        self.canvas.set_overlay(None)
 
     # ------------------------------------------------------------------ live demos
 
@@ -961,14 +891,7 @@ class MainWindow(QMainWindow):
         self.autosaver.save_now()
         self.save_settings()
         self._client.shutdown()
-        self.explore.shutdown()
         super().closeEvent(event)
-
-
-def _page_rect(geometry, top: float, left: float, height: float, width: float) -> QRectF:
-    """A rectangle of network-input pixels -> where it came from on the page (page pixels)."""
-    y, x, h, w = geometry.rect_to_drawing(top, left, height, width)
-    return QRectF(x, y, w, h)
 
 
 __all__ = ["MainWindow", "PAGE_SIZE", "default_settings"]

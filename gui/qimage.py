@@ -2,8 +2,14 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QWidget
+
+from model.atomic import atomic_path
 
 _FORMATS = {
     1: QImage.Format.Format_Grayscale8,
@@ -41,3 +47,13 @@ def qimage_to_rgba(image: QImage) -> np.ndarray:
     rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)
     rows = np.frombuffer(rgba.constBits(), np.uint8).reshape(rgba.height(), rgba.bytesPerLine())
     return rows[:, : 4 * rgba.width()].reshape(rgba.height(), rgba.width(), 4).copy()
+
+
+def save_widget_png(widget: QWidget, path: str | os.PathLike) -> Path:
+    """What ``widget`` shows now, as a PNG file written atomically. Raises OSError."""
+    pixmap = widget.grab()
+    target = Path(path)
+    with atomic_path(target) as tmp:
+        if not pixmap.save(str(tmp), "PNG"):
+            raise OSError(f"could not write {target}")
+    return target

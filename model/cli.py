@@ -137,7 +137,7 @@ def _predict(args) -> int:
     from model import paths
     from model.datasets import class_names
     from model.imageio import ImageLoadError, load_image
-    from model.inference import Predictor
+    from model.inference import Engine
     from model.preprocess import BadImage, EmptyDrawing, preprocess
 
     model_path = args.model or paths.model_path(args.dataset, "cnn")
@@ -152,7 +152,7 @@ def _predict(args) -> int:
             failed += 1
             continue
         if predictor is None:
-            predictor = Predictor.load(model_path, args.dataset)
+            predictor = Engine.load(model_path, args.dataset)
         result = predictor.run(image)
         probs = [round(float(p), 6) for p in result.probabilities]
         print(

@@ -1,10 +1,10 @@
-"""Looking inside the CNN: what each layer does to the shape, what each map position sees,
-what a channel is for (ablation, top examples) and which pixels drove the answer (saliency).
+"""Looking inside the CNN: what each layer does to the shape, what each map position sees, the
+trained kernels, channel masks for ablation, and every channel's most activating test images.
 
-Plain NumPy in, plain NumPy out, so a worker thread can hand every result to the GUI.
-TensorFlow and Keras are imported inside the functions that need them. Nothing here changes a
-model's weights: ablation multiplies the layer outputs by a channel mask *input* of a second
-functional model built from the same trained layers.
+Everything here is plain data computed from a model's *configuration* (the dict a ``.keras``
+file keeps in ``config.json``, or ``keras.Model.get_config()``) and plain arrays, so it needs
+neither Qt nor TensorFlow: the facts follow the layers of the file at hand, not a typed-in
+table. The arithmetic itself (forward passes, gradients) is :class:`model.inference.Engine`'s.
 """
 
 from __future__ import annotations
@@ -15,25 +15,101 @@ import os
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from model.architecture import FEATURE_LAYERS, INPUT_SHAPE
 from model.atomic import atomic_path
 from model.datasets import cache_dir, sha256_file
-
-if TYPE_CHECKING:  # model.inference imports SciPy: kept off the import path
-    from model.inference import Prediction
+from model.errors import ModelError
 
 CHANNELS = 64  # every feature layer has 64 maps
 MAP_KINDS = ("Conv2D", "MaxPooling2D")  # the layers that have maps (and a receptive field)
-SALIENCY_METHODS = ("gradcam", "gradient")
+SHAPE_KEEPING = ("Activation", "ReLU", "Dropout", "BatchNormalization")
 TOP_K = 16  # the most activating test images kept per channel
-TOP_BATCH = 500  # images per batch of the one pass over the test split
 TOP_VERSION = 1  # bump when the cache layout changes
 
 Progress = Callable[[int, int], None]  # (images done, images in all)
+
+
+# ---------------------------------------------------------------- the layers, from the config
+
+
+@dataclass(frozen=True)
+class LayerSpec:
+    """One layer as its configuration describes it, with the shapes that follow from it."""
+
+    name: str
+    kind: str  # the Keras class name
+    config: Mapping
+    input_shape: tuple[int, ...]
+    output_shape: tuple[int, ...]
+    params: int
+
+
+def _pair(value) -> tuple[int, int]:
+    if isinstance(value, int):
+        return value, value
+    first, second = value
+    return int(first), int(second)
+
+
+def _output_size(size: int, kernel: int, stride: int, padding: str) -> int:
+    if padding == "same":
+        return -(-size // stride)
+    return (size - kernel) // stride + 1
+
+
+def _window(kind: str, config: Mapping) -> tuple[tuple[int, int], tuple[int, int], str]:
+    """A conv or pool layer's (effective kernel size, strides, padding)."""
+    if kind == "Conv2D":
+        kernel = _pair(config["kernel_size"])
+        dilation = _pair(config.get("dilation_rate", 1))
+        kernel = ((kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1)
+    else:
+        kernel = _pair(config["pool_size"])
+    strides = _pair(config.get("strides") or kernel)
+    return kernel, strides, str(config.get("padding", "valid")).lower()
+
+
+def _output(kind: str, config: Mapping, shape: tuple[int, ...]) -> tuple[tuple[int, ...], int]:
+    """(output shape, parameter count) of one layer on an input of ``shape``."""
+    if kind in MAP_KINDS:
+        (kh, kw), (sh, sw), padding = _window(kind, config)
+        h, w = _output_size(shape[0], kh, sh, padding), _output_size(shape[1], kw, sw, padding)
+        if kind == "MaxPooling2D":
+            return (h, w, shape[2]), 0
+        filters = int(config["filters"])
+        kernel = _pair(config["kernel_size"])
+        bias = filters if config.get("use_bias", True) else 0
+        return (h, w, filters), kernel[0] * kernel[1] * shape[2] * filters + bias
+    if kind == "Flatten":
+        return (int(np.prod(shape)),), 0
+    if kind == "Dense":
+        units = int(config["units"])
+        return (*shape[:-1], units), shape[-1] * units + (units if config.get("use_bias", True) else 0)
+    if kind in SHAPE_KEEPING:
+        return shape, 0
+    raise ModelError(f"layer {config.get('name', '?')!r} of type {kind} is not one Sketchscope knows")
+
+
+def layer_specs(model_config: Mapping) -> tuple[LayerSpec, ...]:
+    """The layers of a chain-shaped functional model, input first, from its configuration
+    (``keras.Model.get_config()``, or the whole ``config.json`` of a ``.keras`` file)."""
+    config = model_config.get("config", model_config) if "layers" not in model_config else model_config
+    try:
+        layers = list(config["layers"])
+        first = layers[0]["config"]
+        shape = tuple(int(d) for d in (first.get("batch_shape") or first["batch_input_shape"])[1:])
+        specs = []
+        for layer in layers[1:]:
+            kind, cfg = layer["class_name"], layer["config"]
+            out, params = _output(kind, cfg, shape)
+            specs.append(LayerSpec(layer.get("name") or cfg["name"], kind, cfg, shape, out, params))
+            shape = out
+    except (KeyError, IndexError, TypeError, ValueError) as exc:
+        raise ModelError(f"the model's configuration is not a chain of known layers ({exc})") from None
+    return tuple(specs)
 
 
 # ---------------------------------------------------------------- the strip of layers
@@ -54,19 +130,6 @@ class LayerFacts:
         return len(self.output_shape) == 3
 
 
-def _pair(value) -> tuple[int, int]:
-    if isinstance(value, int):
-        return value, value
-    first, second = value
-    return int(first), int(second)
-
-
-def _output_size(size: int, kernel: int, stride: int, padding: str) -> int:
-    if padding == "same":
-        return -(-size // stride)
-    return (size - kernel) // stride + 1
-
-
 def _sizes(before: tuple[int, ...], after: tuple[int, ...]) -> str:
     """'28 -> 26' for square maps, '28x20 -> 26x18' otherwise."""
     if before[0] == before[1] and after[0] == after[1]:
@@ -74,76 +137,52 @@ def _sizes(before: tuple[int, ...], after: tuple[int, ...]) -> str:
     return f"{before[0]}x{before[1]} -> {after[0]}x{after[1]}"
 
 
-def _window(layer) -> tuple[tuple[int, int], tuple[int, int], str]:
-    """A conv or pool layer's (effective kernel size, strides, padding), from its config."""
-    config = layer.get_config()
-    if type(layer).__name__ == "Conv2D":
-        kernel = _pair(config["kernel_size"])
-        dilation = _pair(config.get("dilation_rate", 1))
-        kernel = ((kernel[0] - 1) * dilation[0] + 1, (kernel[1] - 1) * dilation[1] + 1)
-    else:
-        kernel = _pair(config["pool_size"])
-    strides = _pair(config.get("strides") or kernel)
-    return kernel, strides, str(config.get("padding", "valid")).lower()
+def _window_reason(spec: LayerSpec) -> str:
+    (kh, kw), (sh, sw), padding = _window(spec.kind, spec.config)
+    shape_in, shape_out = spec.input_shape, spec.output_shape
+    box = f"{kh}x{kw}"
+    plain_steps = (sh, sw) == (1, 1) or (spec.kind == "MaxPooling2D" and (sh, sw) == (kh, kw))
+    steps = "" if plain_steps else (f" in steps of {sh}" if sh == sw else f" in steps of {sh}x{sw}")
+    sizes = _sizes(shape_in, shape_out)
+    if spec.kind == "Conv2D":
+        filters = shape_out[2]
+        if padding == "same":
+            how = f"a {box} filter with zero padding{steps} keeps the size: {sizes}"
+        elif kh == kw and kh % 2 == 1 and (sh, sw) == (1, 1):
+            how = f"a {box} filter without padding loses a {(kh - 1) // 2}-pixel margin: {sizes}"
+        else:
+            how = f"a {box} filter without padding{steps} fits {sizes} times"
+        return f"{how}; {filters} filters make {filters} maps"
+    how = f"a {box} max-pool{steps} keeps the largest of every {kh * kw} pixels: {sizes}"
+    dropped = [n - ((m - 1) * s + k) for n, m, k, s in ((shape_in[0], shape_out[0], kh, sh),
+                                                        (shape_in[1], shape_out[1], kw, sw))]
+    if padding != "same" and any(dropped):
+        how += " (rounds down: the last row and column are left out)"
+    return how
 
 
-def _input_shape(layer) -> tuple[int, ...]:
-    return tuple(int(d) for d in layer.input.shape[1:])
-
-
-def shape_reason(layer) -> str:
-    """One line on why ``layer``'s output has its shape, computed from the layer's config."""
-    kind = type(layer).__name__
-    shape_in = _input_shape(layer)
-    shape_out = tuple(int(d) for d in layer.output.shape[1:])
-    if kind in MAP_KINDS:
-        (kh, kw), (sh, sw), padding = _window(layer)
-        box = f"{kh}x{kw}"
-        steps = "" if (sh, sw) == (1, 1) or (kind == "MaxPooling2D" and (sh, sw) == (kh, kw)) else (
-            f" in steps of {sh}" if sh == sw else f" in steps of {sh}x{sw}"
-        )
-        sizes = _sizes(shape_in, shape_out)
-        if kind == "Conv2D":
-            filters = shape_out[2]
-            if padding == "same":
-                how = f"a {box} filter with zero padding{steps} keeps the size: {sizes}"
-            elif kh == kw and kh % 2 == 1 and (sh, sw) == (1, 1):
-                margin = (kh - 1) // 2
-                how = f"a {box} filter without padding loses a {margin}-pixel margin: {sizes}"
-            else:
-                how = f"a {box} filter without padding{steps} fits {sizes} times"
-            return f"{how}; {filters} filters make {filters} maps"
-        how = f"a {box} max-pool{steps} keeps the largest of every {kh * kw} pixels: {sizes}"
-        dropped = [
-            n - ((m - 1) * s + k) for n, m, k, s in ((shape_in[0], shape_out[0], kh, sh),
-                                                    (shape_in[1], shape_out[1], kw, sw))
-        ]
-        if padding != "same" and any(dropped):
-            how += " (rounds down: the last row and column are left out)"
-        return how
-    if kind == "Flatten":
-        factors = " x ".join(str(d) for d in shape_in)
-        return f"{factors} = {int(np.prod(shape_in)):,} values flattened"
-    if kind == "Dense":
-        units, inputs = shape_out[-1], shape_in[-1]
-        activation = getattr(layer.activation, "__name__", "")
+def shape_reason(spec: LayerSpec) -> str:
+    """One line on why the layer's output has its shape, from the layer's configuration."""
+    if spec.kind in MAP_KINDS:
+        return _window_reason(spec)
+    if spec.kind == "Flatten":
+        factors = " x ".join(str(d) for d in spec.input_shape)
+        return f"{factors} = {int(np.prod(spec.input_shape)):,} values flattened"
+    if spec.kind == "Dense":
+        units, inputs = spec.output_shape[-1], spec.input_shape[-1]
+        activation = spec.config.get("activation")
+        activation = activation if isinstance(activation, str) else "custom"
         if activation == "softmax":
             return (f"{units} scores, one per class, each weighing all {inputs:,} inputs; "
                     f"softmax makes them probabilities")
         return f"{units} units, each a weighted sum of all {inputs:,} inputs ({activation})"
-    return kind
+    return spec.kind
 
 
-def layer_strip(model) -> tuple[LayerFacts, ...]:
+def layer_strip(model_config: Mapping) -> tuple[LayerFacts, ...]:
     """The model's layers (input left out) in the model.summary() order, each with its reason."""
-    rows = []
-    for layer in model.layers:
-        kind = type(layer).__name__
-        if kind == "InputLayer":
-            continue
-        shape = tuple(int(d) for d in layer.output.shape[1:])
-        rows.append(LayerFacts(layer.name, kind, shape, int(layer.count_params()), shape_reason(layer)))
-    return tuple(rows)
+    return tuple(LayerFacts(s.name, s.kind, s.output_shape, s.params, shape_reason(s))
+                 for s in layer_specs(model_config))
 
 
 # ---------------------------------------------------------------- receptive fields
@@ -187,7 +226,7 @@ class Field:
         return self.start[axis] + index * self.jump[axis] + (self.size[axis] - 1) / 2
 
 
-def receptive_fields(model) -> dict[str, Field]:
+def receptive_fields(model_config: Mapping) -> dict[str, Field]:
     """Each conv/pool layer's receptive field, from the layers' kernel sizes, strides and padding.
 
     The usual recurrence: a layer with kernel k and stride s grows the field by (k - 1) times
@@ -195,23 +234,20 @@ def receptive_fields(model) -> dict[str, Field]:
     """
     size, jump, start = (1, 1), (1, 1), (0, 0)
     fields: dict[str, Field] = {}
-    for layer in model.layers:
-        kind = type(layer).__name__
-        if kind == "InputLayer":
-            continue
-        if kind not in MAP_KINDS:
+    for spec in layer_specs(model_config):
+        if spec.kind not in MAP_KINDS:
             break
-        kernel, strides, padding = _window(layer)
-        shape_in = _input_shape(layer)
+        kernel, strides, padding = _window(spec.kind, spec.config)
         pads = [0, 0]
         if padding == "same":
             for axis in (0, 1):
-                out = _output_size(shape_in[axis], kernel[axis], strides[axis], padding)
-                pads[axis] = max((out - 1) * strides[axis] + kernel[axis] - shape_in[axis], 0) // 2
+                out = _output_size(spec.input_shape[axis], kernel[axis], strides[axis], padding)
+                needed = (out - 1) * strides[axis] + kernel[axis] - spec.input_shape[axis]
+                pads[axis] = max(needed, 0) // 2
         size = (size[0] + (kernel[0] - 1) * jump[0], size[1] + (kernel[1] - 1) * jump[1])
         start = (start[0] - pads[0] * jump[0], start[1] - pads[1] * jump[1])
         jump = (jump[0] * strides[0], jump[1] * strides[1])
-        fields[layer.name] = Field(size, jump, start)
+        fields[spec.name] = Field(size, jump, start)
     return fields
 
 
@@ -220,15 +256,17 @@ def receptive_field(fields: Mapping[str, Field], layer: str, row: int, col: int)
     return fields[layer].rect(row, col)
 
 
-# ---------------------------------------------------------------- ablation and saliency
+def upsample(cam: np.ndarray, field: Field, size: tuple[int, int] = INPUT_SHAPE[:2]) -> np.ndarray:
+    """A map of a conv/pool layer -> input pixels, linearly, each position at its field's centre."""
+    from scipy import ndimage
+
+    rows = (np.arange(size[0]) - field.centre(0, 0)) / field.jump[0]
+    cols = (np.arange(size[1]) - field.centre(0, 1)) / field.jump[1]
+    grid = np.meshgrid(rows, cols, indexing="ij")
+    return ndimage.map_coordinates(np.asarray(cam, np.float64), grid, order=1, mode="nearest")
 
 
-def channel_masks(off: Mapping[str, Iterable[int]] | None = None) -> np.ndarray:
-    """(4, 64) float32 ones, with 0 for every channel switched off ({layer name: channels})."""
-    masks = np.ones((len(FEATURE_LAYERS), CHANNELS), np.float32)
-    for layer, channels in (off or {}).items():
-        masks[FEATURE_LAYERS.index(layer), list(channels)] = 0.0
-    return masks
+# ---------------------------------------------------------------- kernels, masks, facts
 
 
 @dataclass(frozen=True)
@@ -248,137 +286,29 @@ class Kernels:
 
 
 @dataclass(frozen=True)
-class Explanation:
-    """A prediction under channel masks, plus what drove its top class."""
+class ModelFacts:
+    """What the Explore view needs to know of a model, once: plain data."""
 
-    prediction: Prediction
-    target: int  # the class explained: the top class under these masks
-    gradcam: np.ndarray  # (28, 28) in [0, 1]: Grad-CAM on conv2, brought to input pixels
-    gradient: np.ndarray  # (28, 28) in [0, 1]: |d score / d pixel|
+    layers: tuple[LayerFacts, ...]
+    fields: dict[str, Field]
+    kernels: Kernels
 
-    def saliency(self, method: str = "gradcam") -> np.ndarray:
-        if method not in SALIENCY_METHODS:
-            raise ValueError(f"unknown saliency method {method!r}; choose one of {SALIENCY_METHODS}")
-        return self.gradcam if method == "gradcam" else self.gradient
+    @property
+    def total_params(self) -> int:
+        return sum(layer.params for layer in self.layers)
 
 
-def _unit(values: np.ndarray) -> np.ndarray:
-    """Scaled into [0, 1] by the maximum; all zeros stay zeros."""
-    values = np.asarray(values, np.float32)
-    top = float(values.max()) if values.size else 0.0
-    return values / top if top > 0 else np.zeros_like(values)
+def model_facts(model_config: Mapping, conv1: np.ndarray, conv2: np.ndarray) -> ModelFacts:
+    return ModelFacts(layer_strip(model_config), receptive_fields(model_config),
+                      Kernels(np.asarray(conv1, np.float32), np.asarray(conv2, np.float32)))
 
 
-def upsample(cam: np.ndarray, field: Field, size: tuple[int, int] = INPUT_SHAPE[:2]) -> np.ndarray:
-    """A map of a conv/pool layer -> input pixels, linearly, each position at its field's centre."""
-    from scipy import ndimage
-
-    rows = (np.arange(size[0]) - field.centre(0, 0)) / field.jump[0]
-    cols = (np.arange(size[1]) - field.centre(0, 1)) / field.jump[1]
-    grid = np.meshgrid(rows, cols, indexing="ij")
-    return ndimage.map_coordinates(np.asarray(cam, np.float64), grid, order=1, mode="nearest")
-
-
-class Explainer:
-    """The trained layers re-wired with a channel mask after every conv and pool layer.
-
-    One functional model, inputs ``[image (1, 28, 28, 1), masks (1, 4, 64)]``, outputs the four
-    masked maps, the dense layer and the probabilities; it shares the trained layers (and so
-    their weights) with ``keras_model``, which is never changed. Called through ``tf.function``
-    with fixed input signatures: one for the forward pass, one with the gradients for saliency.
-    Build it (and call it) in a worker thread: construction traces both functions (~1 s).
-    """
-
-    def __init__(self, keras_model):
-        import keras
-        import tensorflow as tf
-        from keras import ops
-
-        from model.inference import ModelError
-
-        self.model = keras_model
-        names = [layer.name for layer in keras_model.layers]
-        missing = [name for name in (*FEATURE_LAYERS, "dense") if name not in names]
-        if missing or tuple(keras_model.input_shape[1:]) != INPUT_SHAPE:
-            raise ModelError(f"not the Sketchscope CNN (missing layers: {', '.join(missing) or 'none'})")
-        self.layers = layer_strip(keras_model)
-        self.fields = receptive_fields(keras_model)
-        conv1 = keras_model.get_layer("conv1").get_weights()[0]
-        conv2 = keras_model.get_layer("conv2").get_weights()[0]
-        self.kernels = Kernels(conv1.astype(np.float32), conv2.astype(np.float32))
-
-        image = keras.Input(INPUT_SHAPE, name="image")
-        masks = keras.Input((len(FEATURE_LAYERS), CHANNELS), name="channel_masks")
-        x, maps, hidden = image, [], None
-        for layer in keras_model.layers:
-            if type(layer).__name__ == "InputLayer":
-                continue
-            x = layer(x)
-            if layer.name in FEATURE_LAYERS:
-                index = FEATURE_LAYERS.index(layer.name)
-                x = x * ops.reshape(masks[:, index, :], (-1, 1, 1, CHANNELS))
-                maps.append(x)
-            elif layer.name == "dense":
-                hidden = x
-        self.net = keras.Model([image, masks], [*maps, hidden, x], name="masked_cnn")
-        head = keras_model.layers[-1]
-        self._head_kernel, self._head_bias = head.kernel, head.bias
-        self._cam_field = self.fields["conv2"]
-
-        x_spec = tf.TensorSpec((1, *INPUT_SHAPE), tf.float32)
-        m_spec = tf.TensorSpec((1, len(FEATURE_LAYERS), CHANNELS), tf.float32)
-        self._forward = tf.function(lambda x, m: self.net([x, m], training=False),
-                                    input_signature=[x_spec, m_spec])
-        self._explain = tf.function(self._explain_graph, input_signature=[x_spec, m_spec])
-        blank = np.zeros(INPUT_SHAPE, np.float32)
-        self.run(blank)  # trace both now, not on the first click
-        self.explain(blank)
-
-    def _explain_graph(self, x, m):
-        import tensorflow as tf
-
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            *maps, hidden, probs = self.net([x, m], training=False)
-            logits = tf.matmul(hidden, tf.convert_to_tensor(self._head_kernel))
-            logits += tf.convert_to_tensor(self._head_bias)
-            target = tf.argmax(probs[0], output_type=tf.int32)
-            score = logits[0, target]
-        conv2 = maps[FEATURE_LAYERS.index("conv2")]
-        d_conv2, d_image = tape.gradient(score, [conv2, x])
-        weights = tf.reduce_mean(d_conv2, axis=(1, 2), keepdims=True)
-        cam = tf.nn.relu(tf.reduce_sum(conv2 * weights, axis=-1))[0]
-        return (*maps, hidden, probs, target, cam, tf.abs(d_image[0, :, :, 0]))
-
-    @staticmethod
-    def _inputs(image: np.ndarray, masks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        x = np.asarray(image, np.float32).reshape(1, *INPUT_SHAPE)
-        m = channel_masks() if masks is None else np.asarray(masks, np.float32)
-        return x, m.reshape(1, len(FEATURE_LAYERS), CHANNELS)
-
-    def run(self, image: np.ndarray, masks: np.ndarray | None = None) -> Prediction:
-        """One (28, 28, 1) image -> the prediction with the masked channels zeroed."""
-        from model.inference import Prediction
-
-        x, m = self._inputs(image, masks)
-        *maps, dense, probs = (t.numpy()[0] for t in self._forward(x, m))
-        return Prediction(image=x[0], probabilities=probs, feature_maps=tuple(maps), dense=dense)
-
-    def explain(self, image: np.ndarray, masks: np.ndarray | None = None) -> Explanation:
-        """The masked prediction plus Grad-CAM (conv2) and input-gradient saliency of its top class."""
-        from model.inference import Prediction
-
-        x, m = self._inputs(image, masks)
-        *maps, dense, probs, target, cam, gradient = (t.numpy() for t in self._explain(x, m))
-        prediction = Prediction(image=x[0], probabilities=probs[0],
-                                feature_maps=tuple(t[0] for t in maps), dense=dense[0])
-        gradcam = _unit(np.maximum(upsample(cam, self._cam_field), 0.0))
-        return Explanation(prediction, int(target), gradcam, _unit(gradient))
-
-    def saliency(self, image: np.ndarray, masks: np.ndarray | None = None,
-                 method: str = "gradcam") -> np.ndarray:
-        """A (28, 28) map in [0, 1]: which pixels drove the top class."""
-        return self.explain(image, masks).saliency(method)
+def channel_masks(off: Mapping[str, Iterable[int]] | None = None) -> np.ndarray:
+    """(4, 64) float32 ones, with 0 for every channel switched off ({layer name: channels})."""
+    masks = np.ones((len(FEATURE_LAYERS), CHANNELS), np.float32)
+    for layer, channels in (off or {}).items():
+        masks[FEATURE_LAYERS.index(layer), list(channels)] = 0.0
+    return masks
 
 
 # ---------------------------------------------------------------- top examples
@@ -413,53 +343,13 @@ class TopExamples:
         ]
 
 
-def _peaks_model(keras_model):
-    """A tf.function: a batch of images -> each channel's maximum and its flat position."""
-    import keras
-    import tensorflow as tf
-
-    outputs = [keras_model.get_layer(name).output for name in FEATURE_LAYERS]
-    maps = keras.Model(inputs=keras_model.inputs, outputs=outputs)
-
-    def peaks(x):
-        tops, where = [], []
-        for m in maps(x, training=False):
-            flat = tf.reshape(m, (tf.shape(m)[0], -1, CHANNELS))
-            tops.append(tf.reduce_max(flat, axis=1))
-            where.append(tf.argmax(flat, axis=1, output_type=tf.int32))
-        return tf.concat(tops, axis=1), tf.concat(where, axis=1)
-
-    spec = tf.TensorSpec((None, *INPUT_SHAPE), tf.float32)
-    return tf.function(peaks, input_signature=[spec]), [tuple(int(d) for d in o.shape[1:3]) for o in outputs]
-
-
-def channel_peaks(keras_model, images: np.ndarray, batch: int = TOP_BATCH,
-                  progress: Progress | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """All 256 channels' largest activation on every image, in one batched pass.
-
-    Returns (maxima (N, 256) float32, flat positions (N, 256) int32 into each map).
-    """
-    peaks, _ = _peaks_model(keras_model)
-    images = np.asarray(images, np.float32).reshape(-1, *INPUT_SHAPE)
-    total = len(images)
-    maxima = np.empty((total, len(FEATURE_LAYERS) * CHANNELS), np.float32)
-    where = np.empty(maxima.shape, np.int32)
-    for begin in range(0, total, batch):
-        top, flat = peaks(images[begin:begin + batch])
-        maxima[begin:begin + batch] = top.numpy()
-        where[begin:begin + batch] = flat.numpy()
-        if progress is not None:
-            progress(min(begin + batch, total), total)
-    return maxima, where
-
-
-def top_examples(keras_model, images: np.ndarray, k: int = TOP_K,
-                 progress: Progress | None = None) -> TopExamples:
-    """Every channel's ``k`` most activating images (ties: the lower index first)."""
-    maxima, where = channel_peaks(keras_model, images, progress=progress)
+def top_examples(maxima: np.ndarray, where: np.ndarray, map_widths: Iterable[int],
+                 k: int = TOP_K) -> TopExamples:
+    """Every channel's ``k`` most activating images (ties: the lower index first), from
+    ``Engine.channel_peaks``' (maxima, flat positions) and the four layers' map widths."""
     k = min(k, len(maxima))
     order = np.argsort(-maxima, axis=0, kind="stable")[:k].T.astype(np.int32)  # (256, k)
-    widths = np.repeat([keras_model.get_layer(name).output.shape[2] for name in FEATURE_LAYERS], CHANNELS)
+    widths = np.repeat(np.asarray(list(map_widths)), CHANNELS)
     flat = np.take_along_axis(where.T, order, axis=1)
     position = np.stack([flat // widths[:, None], flat % widths[:, None]], axis=-1).astype(np.int16)
     return TopExamples(maxima, order, position)
@@ -484,38 +374,32 @@ def _read_cache(path: Path, digest: str) -> TopExamples | None:
         return None
 
 
-def split_images(dataset: str) -> np.ndarray:
-    """The (10000, 28, 28, 1) float32 test split as the network sees it (cached on disk)."""
-    from model import datasets
-    from model.training.train import preprocessed_split
-
-    return preprocessed_split(datasets.load(dataset), "test", log=lambda _message: None)
-
-
-def cached_top_examples(model_path: str | os.PathLike, dataset: str, images: np.ndarray | None = None,
-                        keras_model=None, progress: Progress | None = None) -> TopExamples:
-    """Top examples of the model in ``model_path``: from the cache if this exact model file
-    (and these images) were done before, otherwise computed once and cached.
-
-    ``images`` defaults to the preprocessed test split of ``dataset``; ``keras_model`` (the
-    model loaded from ``model_path``) saves loading it again.
-    """
-    path = top_examples_path(model_path, dataset)
-    images = split_images(dataset) if images is None else np.asarray(images, np.float32)
+def cached_top_examples(engine, images: np.ndarray, progress: Progress | None = None) -> TopExamples:
+    """Top examples of ``engine``'s network over ``images``: from the cache if this exact model
+    file (``engine.source``) and these images were done before, otherwise computed once and
+    cached."""
+    path = top_examples_path(engine.source, engine.dataset)
+    images = np.asarray(images, np.float32)
     digest = _digest(images)
     cached = _read_cache(path, digest)
     if cached is not None:
         if progress is not None:
             progress(len(images), len(images))
         return cached
-    if keras_model is None:
-        from model.inference import load_keras_model
-
-        keras_model = load_keras_model(model_path)
-    found = top_examples(keras_model, images, progress=progress)
+    maxima, where = engine.channel_peaks(images, progress=progress)
+    widths = [spec.output_shape[1] for spec in engine.facts.layers if spec.name in FEATURE_LAYERS]
+    found = top_examples(maxima, where, widths)
     buf = io.BytesIO()
     np.savez(buf, version=TOP_VERSION, images_sha256=digest, maxima=found.maxima,
              index=found.index, position=found.position)
     with atomic_path(path) as tmp:
         tmp.write_bytes(buf.getvalue())
     return found
+
+
+def split_images(dataset: str) -> np.ndarray:
+    """The (10000, 28, 28, 1) float32 test split as the network sees it (cached on disk)."""
+    from model import datasets
+    from model.training.train import preprocessed_split
+
+    return preprocessed_split(datasets.load(dataset), "test", log=lambda _message: None)

@@ -1,25 +1,42 @@
-"""Inference: probabilities and the four feature-map tensors for one drawing, in one call.
+"""The one engine: every question the app and the command line ask of a trained network.
 
-:class:`Predictor` wraps a trained CNN in one extra functional model whose outputs are every
-conv and pool output plus the probabilities, and calls it through a ``tf.function`` with a
-fixed input signature: no ``model.predict`` per stroke.
+:class:`Engine` holds one loaded CNN (and, when shipped, its dense comparison network) and
+answers through one small typed API, plain NumPy in and out:
+
+- :meth:`Engine.run`: one image -> probabilities, the four feature maps and the dense layer's
+  activations; with ``masks``, the same with channels switched off (ablation);
+- :meth:`Engine.run_dense`: the dense comparison network's probabilities;
+- :meth:`Engine.probabilities`: batched answers over many images (the test split, a replay's
+  timeline, ``predict``);
+- :meth:`Engine.channel_peaks`: every channel's largest activation on every image, batched (the
+  Explore view's top examples);
+- :meth:`Engine.explain`: which pixels drove the top class (Grad-CAM and the input gradient);
+- :attr:`Engine.facts`: the layer strip, receptive fields and kernels (``model.explain``).
+
+The arithmetic is a network object's (``model.keras_net``): one forward function over a batch
+of images and channel masks. An Engine is not thread-safe: a thread asks its own.
 """
 
 from __future__ import annotations
 
 import os
-import sys
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
 from model.architecture import FEATURE_LAYERS, INPUT_SHAPE
-from model.preprocess import preprocess
+from model.errors import ModelError
 
+if TYPE_CHECKING:
+    from model.explain import ModelFacts
 
-class ModelError(Exception):
-    """A model file is missing, corrupt, unsafe or not the network Sketchscope expects."""
+__all__ = ["Engine", "Explanation", "ModelError", "Prediction"]
+
+BATCH = 500  # images per forward pass of a batched question
+SALIENCY_METHODS = ("gradcam", "gradient")
 
 
 @dataclass(frozen=True)
@@ -36,90 +53,139 @@ class Prediction:
         return int(np.argmax(self.probabilities))
 
 
-def quiet_tensorflow() -> None:
-    """Import TensorFlow and Keras with the C++ start-up chatter kept off stderr.
+@dataclass(frozen=True)
+class Explanation:
+    """A prediction (under channel masks) plus what drove its top class."""
 
-    TensorFlow 2.21 logs through absl before TF_CPP_MIN_LOG_LEVEL applies, so a user's
-    one-line error would come after lines of oneDNN notices; fd 2 is muted for the import only.
-    """
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if "tensorflow" in sys.modules:
-        return
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        import keras  # noqa: F401
-        import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    prediction: Prediction
+    target: int  # the class explained: the top class under these masks
+    gradcam: np.ndarray  # (28, 28) in [0, 1]: Grad-CAM on conv2, brought to input pixels
+    gradient: np.ndarray  # (28, 28) in [0, 1]: |d score / d pixel|
+
+    def saliency(self, method: str = "gradcam") -> np.ndarray:
+        if method not in SALIENCY_METHODS:
+            raise ValueError(f"unknown saliency method {method!r}; choose one of {SALIENCY_METHODS}")
+        return self.gradcam if method == "gradcam" else self.gradient
 
 
-def load_keras_model(path: str | os.PathLike):
-    """Load a ``.keras`` file with safe mode on; every failure is a one-line ModelError."""
-    path = Path(path)
-    if not path.is_file():
-        raise ModelError(f"{path}: no such model file")
-    if path.suffix != ".keras":
-        raise ModelError(f"{path}: not a .keras model file")
-    quiet_tensorflow()
-    import keras
+class CNN(Protocol):
+    """What the engine needs of a network (``model.keras_net.KerasCNN``)."""
 
-    try:
-        return keras.models.load_model(path, compile=False, safe_mode=True)
-    except Exception as exc:  # Keras raises many kinds; the user needs one line
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        raise ModelError(f"{path}: cannot load the model ({reason[:200]})") from None
+    config: dict
+    conv1: np.ndarray
+    conv2: np.ndarray
+
+    def forward(self, images: np.ndarray, masks: np.ndarray) -> list[np.ndarray]: ...
+
+    def gradients(self, image: np.ndarray, masks: np.ndarray) -> list[np.ndarray]: ...
 
 
-class Predictor:
-    """A loaded CNN (and optionally its dense comparison network), ready for live inference."""
+class Dense(Protocol):
+    def forward(self, images: np.ndarray) -> np.ndarray: ...
 
-    def __init__(self, keras_model, dataset: str, dense_model=None):
-        import keras
-        import tensorflow as tf
 
+def _unit(values: np.ndarray) -> np.ndarray:
+    """Scaled into [0, 1] by the maximum; all zeros stay zeros."""
+    values = np.asarray(values, np.float32)
+    top = float(values.max()) if values.size else 0.0
+    return values / top if top > 0 else np.zeros_like(values)
+
+
+def _ones(n: int) -> np.ndarray:
+    return np.ones((n, len(FEATURE_LAYERS), 64), np.float32)
+
+
+class Engine:
+    """A loaded CNN (and optionally its dense comparison network) answering every question."""
+
+    def __init__(self, cnn: CNN, dataset: str, dense: Dense | None = None,
+                 source: str | os.PathLike | None = None):
+        self.cnn = cnn
+        self.dense_net = dense
         self.dataset = dataset
-        self.model = keras_model
-        self.dense_model = dense_model
-        try:
-            outputs = [keras_model.get_layer(name).output for name in FEATURE_LAYERS]
-            outputs += [keras_model.get_layer("dense").output, keras_model.output]
-        except ValueError as exc:
-            raise ModelError(f"the model lacks the expected conv/pool layers ({exc})") from None
-        shape = tuple(keras_model.input_shape[1:])
-        if shape != INPUT_SHAPE or tuple(keras_model.output_shape[1:]) != (10,):
-            raise ModelError(f"the model takes {shape} -> {keras_model.output_shape[1:]}, "
-                             f"not {INPUT_SHAPE} -> (10,)")
-        self.explainer = keras.Model(inputs=keras_model.inputs, outputs=outputs)
-        spec = tf.TensorSpec((1, *INPUT_SHAPE), tf.float32)
-        self._call = tf.function(lambda x: self.explainer(x, training=False), input_signature=[spec])
-        self._dense_call = (
-            tf.function(lambda x: dense_model(x, training=False), input_signature=[spec])
-            if dense_model is not None
-            else None
-        )
-        self.run(np.zeros(INPUT_SHAPE, np.float32))  # trace once, now, not on the first stroke
+        self.source = Path(source) if source is not None else None  # keys the on-disk caches
+        self.run(np.zeros(INPUT_SHAPE, np.float32))  # the first call traces: now, not on a stroke
 
     @classmethod
-    def load(cls, path: str | os.PathLike, dataset: str, dense_path: str | os.PathLike | None = None):
-        dense = load_keras_model(dense_path) if dense_path else None
-        return cls(load_keras_model(path), dataset, dense)
+    def load(cls, path: str | os.PathLike, dataset: str,
+             dense_path: str | os.PathLike | None = None) -> Engine:
+        """The network in ``path`` (``.keras``), and the dense one in ``dense_path`` if given.
+        Every failure is a one-line ModelError."""
+        from model.keras_net import KerasCNN, KerasDense
 
-    def run(self, image: np.ndarray) -> Prediction:
-        """One preprocessed (28, 28, 1) image -> probabilities and the four feature maps."""
-        x = np.asarray(image, np.float32).reshape(1, *INPUT_SHAPE)
-        *maps, dense, probs = (t.numpy()[0] for t in self._call(x))
-        return Prediction(image=x[0], probabilities=probs, feature_maps=tuple(maps), dense=dense)
+        dense = KerasDense.load(dense_path) if dense_path else None
+        return cls(KerasCNN.load(path), dataset, dense, source=path)
+
+    @property
+    def has_dense(self) -> bool:
+        return self.dense_net is not None
+
+    @cached_property
+    def facts(self) -> ModelFacts:
+        from model.explain import model_facts
+
+        return model_facts(self.cnn.config, self.cnn.conv1, self.cnn.conv2)
+
+    @staticmethod
+    def _inputs(images: np.ndarray, masks: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        x = np.asarray(images, np.float32).reshape(-1, *INPUT_SHAPE)
+        if masks is None:
+            return x, _ones(len(x))
+        m = np.asarray(masks, np.float32).reshape(-1, len(FEATURE_LAYERS), 64)
+        return x, np.broadcast_to(m, (len(x), *m.shape[1:])).copy()
+
+    def run(self, image: np.ndarray, masks: np.ndarray | None = None) -> Prediction:
+        """One preprocessed (28, 28, 1) image -> its prediction; ``masks`` ((4, 64), 0 = off)
+        zero the switched-off channels' maps before the next layer sees them."""
+        x, m = self._inputs(image, masks)
+        *maps, dense, probs = self.cnn.forward(x, m)
+        return Prediction(x[0], probs[0], tuple(f[0] for f in maps), dense[0])
 
     def run_dense(self, image: np.ndarray) -> np.ndarray | None:
         """The dense comparison network's probabilities, or None if it is not loaded."""
-        if self._dense_call is None:
+        if self.dense_net is None:
             return None
-        x = np.asarray(image, np.float32).reshape(1, *INPUT_SHAPE)
-        return self._dense_call(x).numpy()[0]
+        return self.dense_net.forward(np.asarray(image, np.float32).reshape(1, *INPUT_SHAPE))[0]
 
-    def predict_drawing(self, drawing: np.ndarray) -> Prediction:
-        """A raw drawing (any size, any polarity) -> Prediction. Raises EmptyDrawing."""
-        return self.run(preprocess(drawing, self.dataset))
+    def _batches(self, images: np.ndarray, batch: int):
+        x = np.asarray(images, np.float32).reshape(-1, *INPUT_SHAPE)
+        for begin in range(0, len(x), batch):
+            chunk = x[begin:begin + batch]
+            yield begin, self.cnn.forward(chunk, _ones(len(chunk)))
+
+    def probabilities(self, images: np.ndarray, batch: int = BATCH) -> np.ndarray:
+        """(N, 28, 28, 1) images -> (N, 10) float32 probabilities, in batches."""
+        out = np.empty((len(images), 10), np.float32)
+        for begin, outputs in self._batches(images, batch):
+            out[begin:begin + len(outputs[-1])] = outputs[-1]
+        return out
+
+    def channel_peaks(self, images: np.ndarray, batch: int = BATCH,
+                      progress=None) -> tuple[np.ndarray, np.ndarray]:
+        """All 256 channels' largest activation on every image, in batched passes: (maxima
+        (N, 256) float32, flat positions (N, 256) int32 into each map). ``progress(done, all)``
+        is called after every batch."""
+        total = len(images)
+        maxima = np.empty((total, len(FEATURE_LAYERS) * 64), np.float32)
+        where = np.empty(maxima.shape, np.int32)
+        for begin, outputs in self._batches(images, batch):
+            for n, maps in enumerate(outputs[: len(FEATURE_LAYERS)]):
+                flat = maps.reshape(len(maps), -1, 64)
+                columns = slice(n * 64, (n + 1) * 64)
+                where[begin:begin + len(maps), columns] = flat.argmax(axis=1)
+                maxima[begin:begin + len(maps), columns] = flat.max(axis=1)
+            if progress is not None:
+                progress(min(begin + batch, total), total)
+        return maxima, where
+
+    def explain(self, image: np.ndarray, masks: np.ndarray | None = None) -> Explanation:
+        """The (masked) prediction plus Grad-CAM (conv2) and input-gradient saliency of its
+        top class."""
+        from model.explain import upsample
+
+        x, m = self._inputs(image, masks)
+        *maps, dense, probs, target, cam, gradient = self.cnn.gradients(x[:1], m[:1])
+        prediction = Prediction(x[0], probs[0], tuple(f[0] for f in maps), dense[0])
+        field = self.facts.fields["conv2"]
+        gradcam = _unit(np.maximum(upsample(cam, field), 0.0))
+        return Explanation(prediction, int(target), gradcam, _unit(gradient))

@@ -8,6 +8,7 @@ caches the probabilities, keyed by the model file's SHA-256 and the preprocessin
 from __future__ import annotations
 
 import io
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,6 +17,7 @@ import numpy as np
 from model import datasets
 from model.atomic import atomic_write_bytes
 from model.datasets import cache_dir, sha256_file
+from model.errors import ModelError, one_line
 
 CACHE_VERSION = 1
 
@@ -56,10 +58,21 @@ def _cache_path(ds: datasets.Dataset, model_path: Path) -> Path:
     return cache_dir() / "evaluations" / f"{key}.npz"
 
 
-def answers_on_test_split(ds: datasets.Dataset, model_path: str | Path, log=print) -> np.ndarray:
+Answer = Callable[[np.ndarray], np.ndarray]  # (N, 28, 28, 1) images -> (N, 10) probabilities
+
+
+def _engine_answer(model_path: Path, dataset: str) -> Answer:
+    from model.inference import Engine
+
+    return Engine.load(model_path, dataset).probabilities
+
+
+def answers_on_test_split(ds: datasets.Dataset, model_path: str | Path, log=print,
+                          answer: Callable[[], Answer] | None = None) -> np.ndarray:
     """The model's (10000, 10) probabilities on the loaded dataset ``ds``'s test split
-    (cached)."""
-    from model.inference import ModelError, load_keras_model
+    (cached by the model file's SHA-256). ``answer()`` gives the function that computes them
+    when the cache cannot (default: an engine loaded from ``model_path``); it is not called
+    when the cache answers."""
     from model.training.train import preprocessed_split
 
     model_path = Path(model_path)
@@ -74,9 +87,9 @@ def answers_on_test_split(ds: datasets.Dataset, model_path: str | Path, log=prin
                 return probs
         except (OSError, ValueError, KeyError):
             pass  # a damaged cache is rebuilt below
-    model = load_keras_model(model_path)
+    compute = answer() if answer is not None else _engine_answer(model_path, ds.name)
     x_test = preprocessed_split(ds, "test", log)
-    probs = np.asarray(model.predict(x_test, batch_size=1000, verbose=0), np.float32)
+    probs = np.asarray(compute(x_test), np.float32)
     buf = io.BytesIO()
     np.savez(buf, probabilities=probs)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -84,17 +97,17 @@ def answers_on_test_split(ds: datasets.Dataset, model_path: str | Path, log=prin
     return probs
 
 
-def load_test_split(dataset: str, model_path: str | Path | None) -> TestSplit:
-    """The test split and the model's answers. Raises DataError when the data is missing;
-    a model that cannot answer leaves ``probabilities`` None and says why in ``error``."""
-    from model.inference import ModelError
-
+def load_test_split(dataset: str, model_path: str | Path | None,
+                    answer: Callable[[], Answer] | None = None) -> TestSplit:
+    """The test split and the model's answers (see :func:`answers_on_test_split`). Raises
+    DataError when the data is missing; a model that cannot answer leaves ``probabilities``
+    None and says why in ``error``."""
     ds = datasets.load(dataset)
     split = TestSplit(dataset, ds.x_test, ds.y_test.astype(np.int64))
     if model_path is None:
         return split
     try:
-        probs = answers_on_test_split(ds, model_path, log=lambda *_: None)
+        probs = answers_on_test_split(ds, model_path, log=lambda *_: None, answer=answer)
     except ModelError as exc:
-        return TestSplit(dataset, split.images, split.labels, None, str(exc).splitlines()[0])
+        return TestSplit(dataset, split.images, split.labels, None, one_line(exc))
     return TestSplit(dataset, split.images, split.labels, probs)

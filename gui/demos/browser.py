@@ -96,7 +96,7 @@ class TestSetBrowser(QWidget):
         self.summary.setText("")
 
     def set_split(self, answer) -> None:
-        """The worker's answer (``gui.worker.TestSplitAnswer``) arrived."""
+        """The engine client's answer (``gui.jobs.TestSplitAnswer``) arrived."""
         if answer.dataset != self._dataset:
             return
         self._loading = False

@@ -120,7 +120,7 @@ class Challenge(QObject):
         self.sig_changed.emit("")
 
     def on_result(self, result) -> None:
-        """A live Result (``gui.worker.Result``) for the drawing on the page."""
+        """A live result (``gui.jobs.LiveResult``) for the drawing on the page."""
         if self._target is None or self._outcome is not None:
             return
         if (result.dataset != self._dataset or result.seq < self._min_seq

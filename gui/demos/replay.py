@@ -19,8 +19,9 @@ from PySide6.QtCore import QObject, QSettings, Qt, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLayout, QWidget
 
 from gui.demos.timeline import TimelinePlot
+from gui.engine_client import EngineClient
+from gui.jobs import Timeline
 from gui.views.canvas import Canvas, PageState, Stroke, render_state
-from gui.worker import InferenceClient, Timeline
 
 STROKE_MS = 700.0  # one stroke at 1x speed
 PAUSE_MS = 250.0  # between strokes at 1x speed
@@ -49,13 +50,12 @@ class ReplayController(QObject):
     sig_message = Signal(str)
     """A one-line status message."""
 
-    def __init__(self, canvas: Canvas, client: InferenceClient, parent: QObject | None = None):
+    def __init__(self, canvas: Canvas, client: EngineClient, parent: QObject | None = None):
         super().__init__(parent)
         self._canvas = canvas
         self._client = client
         self._speed = 1.0
         self._state: PageState | None = None  # the drawing being replayed
-        self._token = 0
         self._started = 0.0
         self._probabilities: np.ndarray | None = None
         self._stroke = 0  # the stroke being drawn now
@@ -108,7 +108,7 @@ class ReplayController(QObject):
         self._state = state
         self._probabilities = None
         pages = [render_state(s) for s in step_states(state)]
-        self._token = self._client.request_timeline(pages, dataset)
+        self._client.request_timeline(pages, dataset)
         self._stroke, self._elapsed, self._step = 0, 0.0, -1
         self._show(PageState(state.background, ()))
         self.resume()
@@ -207,8 +207,6 @@ class ReplayController(QObject):
     # ------------------------------------------------------------------ answers
 
     def _on_timeline_ready(self, answer: Timeline) -> None:
-        if answer.token != self._token:
-            return
         if answer.error:
             self.sig_message.emit(f"No timeline: {answer.error}")
             return

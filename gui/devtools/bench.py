@@ -2,7 +2,7 @@
 
 Measured, with the shipped models (an untrained network, said so, when they are absent):
 
-- inference: the median of ``Predictor.run`` (probabilities and the four feature maps, one
+- inference: the median of ``Engine.run`` (probabilities and the four feature maps, one
   drawing) against Keras ``model.predict`` on the same input, and the ratio;
 - a stroke segment to probabilities and all 256 maps repainted, through the real widgets
   (offscreen): a mouse move on the canvas, then wait until every view has painted the result;
@@ -104,7 +104,7 @@ def _digit_page() -> np.ndarray:
 
 
 def bench_inference(predictor, keras_model, runs: int) -> tuple[float, float]:
-    """Median milliseconds of Predictor.run and of model.predict on one preprocessed drawing."""
+    """Median milliseconds of Engine.run and of model.predict on one preprocessed drawing."""
     from model.preprocess import preprocess
 
     x = preprocess(_digit_page(), "mnist")
@@ -127,14 +127,15 @@ def bench_inference(predictor, keras_model, runs: int) -> tuple[float, float]:
 
 def bench_worker(predictor, runs: int) -> list[float]:
     """Milliseconds of the worker's whole job for one drawing (no Qt involved)."""
-    from gui.worker import Request, infer
+    from gui.jobs import LiveRequest, ModelHub, read_drawing
 
     page = _digit_page()
-    infer(predictor, Request(0, "mnist", page, False))
+    hub = ModelHub(lambda dataset: predictor)
+    read_drawing(hub, LiveRequest(0, "mnist", page))
     times = []
     for i in range(runs):
         t0 = time.perf_counter()
-        infer(predictor, Request(i, "mnist", page, False))
+        read_drawing(hub, LiveRequest(i, "mnist", page))
         times.append(1e3 * (time.perf_counter() - t0))
     return times
 
@@ -410,7 +411,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--segments", type=int, default=300,
                         help="stroke segments timed for the latency figure (default 300)")
     parser.add_argument("--runs", type=int, default=300,
-                        help="Predictor.run calls timed (default 300)")
+                        help="Engine.run calls timed (default 300)")
     parser.add_argument("--no-explore", action="store_true", help="leave out the Explore panel")
     parser.add_argument("--launches", type=int, default=3,
                         help="subprocess launches per start-up figure (default 3)")
@@ -451,14 +452,15 @@ def main(argv: list[str] | None = None) -> int:
         rows.append(Row("launch -> first prediction possible", f"not measured: {exc}"[:70],
                         "<= 4 s", None))
 
-    from model.inference import Predictor, load_keras_model
+    from model.inference import Engine
+    from model.keras_net import load_keras_model
 
     cnn, dense, note = _models(log)
     log(f"timing inference on the {note} ...")
-    predictor = Predictor.load(cnn, "mnist", dense)
+    predictor = Engine.load(cnn, "mnist", dense)
     keras_model = load_keras_model(cnn)
     own_ms, keras_ms = bench_inference(predictor, keras_model, args.runs)
-    rows.append(Row(f"inference, median of {args.runs}: Predictor.run vs model.predict",
+    rows.append(Row(f"inference, median of {args.runs}: Engine.run vs model.predict",
                     f"{own_ms:.2f} ms vs {keras_ms:.1f} ms = {keras_ms / own_ms:.0f}x",
                     "<= 2 ms, >= 25x", own_ms <= 2.0 and keras_ms / own_ms >= 25))
 

@@ -26,22 +26,40 @@ def drawn_seven() -> np.ndarray:
     return np.asarray(page)
 
 
-def model_source(dataset: str, scratch: Path):
-    """(path, keras model or None, note): the shipped model, else an untrained one saved to ``scratch``."""
+def model_source(dataset: str, scratch: Path) -> tuple[Path, str]:
+    """(path, note): the shipped model, else an untrained one saved to ``scratch``."""
     from model.paths import model_path
 
     shipped = model_path(dataset)
     if shipped.is_file():
-        return shipped, None, f"trained {dataset} model"
+        return shipped, f"trained {dataset} model"
     import keras
 
     from model.architecture import build_cnn
 
     keras.utils.set_random_seed(0)
-    model = build_cnn()
     path = scratch / "untrained_cnn.keras"
-    model.save(path)
-    return path, model, "UNTRAINED model (no shipped model yet)"
+    build_cnn().save(path)
+    return path, "UNTRAINED model (no shipped model yet)"
+
+
+def explore_session(dataset: str, scratch: Path, images=None):
+    """The Explore panel on its own, wired to an engine client for ``dataset``'s shipped (or
+    an untrained) model: (panel, client, link, note). Shut the client down when done."""
+    from gui.engine_client import EngineClient
+    from gui.explore.link import ExploreLink
+    from gui.explore.panel import ExplorePanel
+    from gui.jobs import shipped_test_images
+    from model.inference import Engine
+
+    path, note = model_source(dataset, scratch)
+    client = EngineClient(lambda d: Engine.load(path, d), dataset,
+                          test_images=images or shipped_test_images)
+    panel = ExplorePanel()
+    link = ExploreLink(panel, client)
+    panel.set_dataset(dataset)
+    client.request_facts()
+    return panel, client, link, note
 
 
 def main(argv: list[str]) -> int:
@@ -59,13 +77,11 @@ def main(argv: list[str]) -> int:
     from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
-    from gui.explore.panel import ExplorePanel
     from model.preprocess import preprocess
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     scratch = Path(tempfile.mkdtemp(prefix="sketchscope-demo-"))
-    path, keras_model, note = model_source(args.dataset, scratch)
-    panel = ExplorePanel()
+    panel, client, link, note = explore_session(args.dataset, scratch)
     panel.setWindowTitle(f"Sketchscope - inside the network ({note})")
     panel.resize(1280, 860)
     panel.show()
@@ -79,12 +95,11 @@ def main(argv: list[str]) -> int:
         loop.exec()
         timer.stop()
 
-    panel.set_model(path, args.dataset, keras_model)
-    panel.set_image(preprocess(drawn_seven(), args.dataset))
-    wait_for(lambda: panel.result is not None)
+    link.show_input(preprocess(drawn_seven(), args.dataset))
+    wait_for(lambda: panel.result is not None and panel.facts is not None)
     if args.shot is None:
         app.exec()
-        panel.shutdown()
+        client.shutdown()
         return 0
 
     panel.select_layer(args.layer)
@@ -92,10 +107,10 @@ def main(argv: list[str]) -> int:
     channel = args.channel if args.channel >= 0 else int(np.argmax(maps.max(axis=(0, 1))))
     panel.open_map(channel)
     panel.set_saliency(True)
-    wait_for(lambda: panel.result is not None and panel.result.gradcam is not None)
+    wait_for(lambda: panel.result is not None and panel.result.explanation is not None)
     if args.tab == "top":
         panel.tabs.setCurrentWidget(panel.top_view)
-        wait_for(lambda: panel.client.top is not None, 120)
+        wait_for(lambda: panel.top is not None, 120)
     else:
         panel.tabs.setCurrentWidget(panel.kernel_grid)
     row, col = np.unravel_index(int(np.argmax(maps[..., channel])), maps.shape[:2])
@@ -108,7 +123,7 @@ def main(argv: list[str]) -> int:
     args.shot.parent.mkdir(parents=True, exist_ok=True)
     panel.export_view("panel", args.shot)
     print(f"saved {args.shot} ({note}; {args.layer} map {channel}, position ({row}, {col}))")
-    panel.shutdown()
+    client.shutdown()
     return 0
 
 

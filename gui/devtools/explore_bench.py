@@ -2,8 +2,8 @@
 
 - hover: a mouse move over the enlarged map (or the grid) until the value, the receptive field
   and the outlines are repainted, on the GUI thread (target 16 ms: one frame);
-- ablation and saliency: one call of the Explainer (the TensorFlow work alone), and the round
-  trip through the worker thread until the panel has repainted the result (target 50 ms);
+- ablation and saliency: one call of the engine (the arithmetic alone), and the round trip
+  through the scheduler's worker thread until the panel has repainted the result (target 50 ms);
 - top examples (optional): the first search over the test split into an empty cache (target
   5 s), and reading it back from the cache.
 
@@ -40,12 +40,6 @@ def _wait(app, condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
         time.sleep(0.0005)
 
 
-def _model(dataset: str, scratch: Path):
-    from gui.devtools.demo import model_source
-
-    return model_source(dataset, scratch)
-
-
 def bench_explore(runs: int = 40, top: bool = False, dataset: str = "mnist", log=lambda _m: None) -> dict:
     """Measure hover, ablation and saliency (and, with ``top``, the top-example search)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -57,22 +51,20 @@ def bench_explore(runs: int = 40, top: bool = False, dataset: str = "mnist", log
         os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication([])
 
-    from gui.devtools.demo import drawn_seven
-    from gui.explore.panel import ExplorePanel
-    from model.explain import Explainer, channel_masks
-    from model.inference import load_keras_model
+    from gui.devtools.demo import drawn_seven, explore_session, model_source
+    from model.explain import channel_masks
+    from model.inference import Engine
     from model.preprocess import preprocess
 
     figures: dict = {}
     with tempfile.TemporaryDirectory(prefix="sketchscope-bench-") as scratch:
-        path, keras_model, note = _model(dataset, Path(scratch))
-        keras_model = keras_model or load_keras_model(path)
+        path, note = model_source(dataset, Path(scratch))
         figures["model"] = note
         image = preprocess(drawn_seven(), dataset)
         rng = np.random.default_rng(0)
 
-        # The TensorFlow work alone, in this thread.
-        explainer = Explainer(keras_model)
+        # The arithmetic alone, in this thread.
+        explainer = Engine.load(path, dataset)
         ablate, explain = [], []
         for _ in range(runs):
             masks = channel_masks({"conv2": rng.choice(64, 3, replace=False).tolist()})
@@ -86,16 +78,15 @@ def bench_explore(runs: int = 40, top: bool = False, dataset: str = "mnist", log
         figures["saliency_ms"] = _figure(explain, RECOMPUTE_TARGET_MS)
         log("explainer measured")
 
-        # Through the real panel and its worker thread.
-        panel = ExplorePanel()
+        # Through the real panel and the scheduler's worker thread.
+        panel, client, link, _note = explore_session(dataset, Path(scratch))
         panel.resize(1200, 800)
         panel.show()
         try:
             shown: list[object] = []
             panel.sig_result_shown.connect(shown.append)
-            panel.set_model(path, dataset, keras_model)
-            panel.set_image(image)
-            _wait(app, lambda: bool(shown))
+            link.show_input(image)
+            _wait(app, lambda: bool(shown) and panel.facts is not None)
             panel.select_layer("conv2")
             panel.open_map(0)
             app.processEvents()
@@ -133,41 +124,42 @@ def bench_explore(runs: int = 40, top: bool = False, dataset: str = "mnist", log
                 panel.repaint()
                 return time.perf_counter() - t0
 
-            ablation_trips = [round_trip(lambda c=c: panel.set_channel_off("conv2", c, c % 2 == 0))
+            # Channel c // 2 off, then on again: every step changes what the panel asks for.
+            ablation_trips = [round_trip(lambda c=c: panel.set_channel_off("conv2", c // 2, c % 2 == 0))
                               for c in range(runs)]
             figures["ablation_roundtrip_ms"] = _figure(ablation_trips, RECOMPUTE_TARGET_MS)
             panel.restore_channels()
             panel.set_saliency(True)
-            _wait(app, lambda: panel.result is not None and panel.result.gradcam is not None)
+            _wait(app, lambda: panel.result is not None and panel.result.explanation is not None)
             shifted = [np.roll(image, (i % 5) - 2, axis=1) for i in range(runs)]
-            saliency_trips = [round_trip(lambda s=s: panel.set_image(s)) for s in shifted]
+            saliency_trips = [round_trip(lambda s=s: link.show_input(s)) for s in shifted]
             figures["saliency_roundtrip_ms"] = _figure(saliency_trips, RECOMPUTE_TARGET_MS)
             log("round trips measured")
         finally:
-            panel.shutdown()
+            client.shutdown()
             panel.close()
             panel.deleteLater()
 
         if top:
-            figures.update(_bench_top(path, dataset, keras_model, Path(scratch)))
+            figures.update(_bench_top(explainer, Path(scratch)))
     return figures
 
 
-def _bench_top(path: Path, dataset: str, keras_model, scratch: Path) -> dict:
+def _bench_top(engine, scratch: Path) -> dict:
     from model.explain import cached_top_examples, split_images
 
     try:
-        images = split_images(dataset)
+        images = split_images(engine.dataset)
     except Exception as exc:  # no data set fetched: say so in the figures
         return {"top_examples": f"not measured: {exc}"}
     previous = os.environ.get("SKETCHSCOPE_CACHE")
     os.environ["SKETCHSCOPE_CACHE"] = str(scratch / "cache")  # an empty cache: the first time
     try:
         t0 = time.perf_counter()
-        cached_top_examples(path, dataset, images, keras_model=keras_model)
+        cached_top_examples(engine, images)
         first = time.perf_counter() - t0
         t0 = time.perf_counter()
-        cached_top_examples(path, dataset, images)
+        cached_top_examples(engine, images)
         again = time.perf_counter() - t0
     finally:
         if previous is None:

@@ -102,3 +102,44 @@ def cell_at(x: float, y: float, map_shape: tuple[int, int], grid: int = GRID, ga
     if gx >= grid or gy >= grid or row >= h or col >= w:
         return None
     return gy * grid + gx, row, col
+
+
+def layer_bars(shown, before, layer: str, names: tuple[str, ...]):
+    """What the bars show for a layer without maps: (values, labels, reference, title).
+
+    ``shown`` is the Prediction on screen, ``before`` the network as trained when channels are
+    off (its values are drawn dashed for comparison), else None.
+    """
+    if layer == "flatten":
+        values, reference = shown.feature_maps[-1].ravel(), None
+        title = f"flatten: the {values.size:,} values the dense layer reads"
+    elif layer == "dense":
+        values = shown.dense
+        reference = before.dense if before is not None else None
+        title = f"dense: {values.size} activations"
+    else:
+        values = shown.probabilities
+        reference = before.probabilities if before is not None else None
+        title = "probabilities"
+    return values, names if values.size == len(names) else (), reference, title
+
+
+def ablation_summary(before: np.ndarray, after: np.ndarray, count: int, names: tuple[str, ...]) -> str:
+    """One line: how many channels are off and what the top class is with and without them."""
+    was, now = names[int(np.argmax(before))], names[int(np.argmax(after))]
+    return (f"{count} channel{'s' if count != 1 else ''} off: "
+            f"{now} {after.max():.1%} (all on: {was} {before.max():.1%})")
+
+
+def kernels_for(kernels, layer: str, channel: int) -> tuple[np.ndarray | None, str, int]:
+    """Which kernels go with a layer and map: (kernels (64, 3, 3) or None, title, highlight).
+
+    The first two layers show the 64 first-layer kernels (the open map's outlined); a
+    second-layer map shows the kernels it applies to each of its 64 inputs.
+    """
+    first = layer in ("conv1", "pool1")
+    if first or layer not in ("conv2", "pool2"):
+        return kernels.first_layer(), "the 64 first-layer 3x3 kernels", channel if first else -1
+    if channel < 0:
+        return None, "open a second-layer map to see its 64 input kernels", -1
+    return kernels.inputs_of(channel), f"conv2 map {channel}: its kernel on each of the 64 input maps", -1

@@ -19,8 +19,8 @@ from PySide6.QtWidgets import (
 )
 
 from gui.explore import colors
-from gui.explore.maps import GAP, GRID, cell_at, map_stats
-from model.explain import LayerFacts, Rect
+from gui.explore.maps import GAP, GRID, ablation_summary, cell_at, map_stats
+from model.explain import LayerFacts, Rect, receptive_field
 
 FIELD_COLOUR = QColor(255, 214, 0)  # the receptive-field outline
 SELECTED_COLOUR = QColor(255, 255, 255)
@@ -584,6 +584,41 @@ class BarsView(QWidget):
                                      Qt.AlignmentFlag.AlignHCenter, label[:6])
 
 
+
+class SeenBox(QWidget):
+    """What the network sees (the input, with saliency and the hovered field) and what it says
+    (the probabilities; with channels off, against the network as trained)."""
+
+    def __init__(self, parent: QWidget | None = None):
+        super().__init__(parent)
+        self.input_view, self.bars = InputView(), BarsView()
+        self.label = QLabel(" ")
+        self.label.setWordWrap(True)
+        column = QWidget()
+        below = QVBoxLayout(column)
+        below.setContentsMargins(0, 0, 0, 0)
+        below.addWidget(self.bars, 1)
+        below.addWidget(self.label)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.input_view, 1)
+        layout.addWidget(column, 1)
+
+    def show(self, result, names: tuple[str, ...], channels_off: int) -> None:
+        """A LiveResult's probabilities (None: blank)."""
+        if result is None:
+            self.bars.set_values(None, title="probabilities")
+            self.label.setText(" ")
+            return
+        before = result.prediction.probabilities
+        if result.ablated is None:
+            self.bars.set_values(before, names, title="probabilities")
+            self.label.setText("every channel on")
+            return
+        after = result.ablated.probabilities
+        self.bars.set_values(after, names, before, "probabilities with channels off (dashed: all on)")
+        self.label.setText(ablation_summary(before, after, channels_off, names))
+
 # ---------------------------------------------------------------- kernels
 
 
@@ -704,6 +739,15 @@ class TopExamplesView(QWidget):
     def set_message(self, text: str) -> None:
         self.progress.setVisible(False)
         self.message.setText(text)
+
+    def show_channel(self, top, fields, layer: str, channel: int, count: int) -> None:
+        """``count`` of a map's top examples (``gui.jobs.TopResult``), each with the receptive
+        field of its peak outlined."""
+        examples = top.examples.top(layer, channel, count)
+        rects = [receptive_field(fields, layer, e.row, e.col) for e in examples]
+        self.set_examples(top.images[[e.index for e in examples]], rects, [e.value for e in examples],
+                          f"{layer} map {channel}: the test images that excite it most "
+                          "(hottest patch outlined)")
 
     def set_examples(self, images: np.ndarray | None, rects: list[Rect] = (), values: list[float] = (),
                      title: str = "") -> None:

@@ -14,7 +14,7 @@ import time
 import numpy as np
 
 from model import datasets, paths
-from model.inference import load_keras_model
+from model.keras_net import load_keras_model
 from model.preprocess import EmptyDrawing, area_resize, preprocess
 from model.training import sketch
 from model.training.augment import parallel_map

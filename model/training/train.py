@@ -14,7 +14,7 @@ import numpy as np
 from model import datasets, paths
 from model.atomic import atomic_path, atomic_write_bytes
 from model.datasets import cache_dir
-from model.inference import load_keras_model, quiet_tensorflow
+from model.keras_net import load_keras_model, quiet_tensorflow
 from model.preprocess import preprocess_dataset
 from model.training import augment
 

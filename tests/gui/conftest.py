@@ -1,4 +1,4 @@
-"""GUI test helpers: private settings, fake predictors one can block, real mouse strokes."""
+"""GUI test helpers: private settings, fake engines one can block, real mouse strokes."""
 
 from __future__ import annotations
 
@@ -34,12 +34,24 @@ def settings(private_settings) -> QSettings:
     return QSettings(str(private_settings / "sketchscope.ini"), QSettings.Format.IniFormat)
 
 
-class FakePredictor:
-    """Stands in for model.inference.Predictor without TensorFlow.
+def shipped_config() -> dict:
+    """The CNN's configuration as the shipped .keras file keeps it (read without TensorFlow)."""
+    import json
+    import zipfile
+
+    from model.paths import model_path
+
+    with zipfile.ZipFile(model_path("mnist", "cnn")) as archive:
+        return json.loads(archive.read("config.json"))
+
+
+class FakeEngine:
+    """Stands in for model.inference.Engine without TensorFlow.
 
     Its probabilities depend on where the ink is (column sums), so a different drawing gives
     different bars; ``bias`` tilts them towards one class, so each dataset's fake answers
-    recognisably. ``gate``, when given, holds every call until it is set.
+    recognisably. ``gate``, when given, holds every call until it is set. Switched-off
+    channels (masks) zero their maps and shift the answer towards class 9.
     """
 
     def __init__(self, dataset: str, bias: int = 0, gate: threading.Event | None = None):
@@ -48,8 +60,9 @@ class FakePredictor:
         self.gate = gate
         self.calls = 0
         self.started = threading.Event()
+        self.source = None
 
-    def run(self, image: np.ndarray) -> Prediction:
+    def run(self, image: np.ndarray, masks: np.ndarray | None = None) -> Prediction:
         self.calls += 1
         self.started.set()
         if self.gate is not None:
@@ -57,20 +70,46 @@ class FakePredictor:
         img = image.reshape(28, 28).astype(np.float32)
         logits = img.reshape(28, 4, 7).sum(axis=(1, 2))[:10] / 10.0
         logits[self.bias] += 3.0
-        probs = np.exp(logits - logits.max())
-        maps = tuple(
+        maps = [
             np.resize(img[: s[0], : s[1], None] * (1 + np.arange(64)) / 64, s).astype(np.float32)
             for s in SHAPES
-        )
-        return Prediction(img[:, :, None], (probs / probs.sum()).astype(np.float32), maps,
+        ]
+        if masks is not None:
+            keep = np.asarray(masks, np.float32).reshape(4, 64)
+            maps = [m * keep[i] for i, m in enumerate(maps)]
+            logits[9] += float((keep == 0).sum())
+        probs = np.exp(logits - logits.max())
+        return Prediction(img[:, :, None], (probs / probs.sum()).astype(np.float32), tuple(maps),
                           np.zeros(128, np.float32))
 
     def run_dense(self, image: np.ndarray) -> np.ndarray:
         return np.full(10, 0.1, np.float32)
 
+    def probabilities(self, images: np.ndarray) -> np.ndarray:
+        return np.stack([self.run(x).probabilities for x in images])
+
+    def explain(self, image: np.ndarray, masks: np.ndarray | None = None):
+        from model.inference import Explanation
+
+        prediction = self.run(image, masks)
+        ink = image.reshape(28, 28).astype(np.float32)
+        unit = ink / ink.max() if ink.max() > 0 else ink
+        return Explanation(prediction, prediction.label, unit, unit[::-1].copy())
+
+    @property
+    def facts(self):
+        from model.explain import model_facts
+
+        rng = np.random.default_rng(0)
+        return model_facts(shipped_config(), rng.normal(size=(3, 3, 1, 64)),
+                           rng.normal(size=(3, 3, 64, 64)))
+
+
+FakePredictor = FakeEngine  # the name older tests use
+
 
 class FakeLoader:
-    """dataset -> FakePredictor; can be blocked, and can fail for chosen datasets."""
+    """dataset -> FakeEngine; can be blocked, and can fail for chosen datasets."""
 
     def __init__(self, fail: dict[str, Exception] | None = None):
         self.predictors = {"mnist": FakePredictor("mnist", bias=1),
@@ -80,7 +119,7 @@ class FakeLoader:
         self.gate.set()
         self.loaded: list[str] = []
 
-    def __call__(self, dataset: str) -> FakePredictor:
+    def __call__(self, dataset: str) -> FakeEngine:
         assert self.gate.wait(20), "the test never let the loader go on"
         self.loaded.append(dataset)
         if dataset in self.fail:
@@ -93,7 +132,7 @@ def fake_loader() -> FakeLoader:
     return FakeLoader()
 
 
-def fake_test_split(dataset: str, n: int = 40):
+def fake_test_split(dataset: str, answer=None, n: int = 40):
     """A small stand-in for model.testset.TestSplit: blobs at class-dependent places, labels
     0..9 in turn, and model answers that are wrong on every seventh image."""
     from model.testset import TestSplit
@@ -111,7 +150,7 @@ def fake_test_split(dataset: str, n: int = 40):
 @pytest.fixture
 def make_window(qtbot, settings):
     """Build a shown MainWindow (fake models, a fake test split); closing at teardown stops
-    its thread."""
+    its threads."""
     from gui.main_window import MainWindow
 
     made = []

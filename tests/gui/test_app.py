@@ -53,7 +53,7 @@ def test_python_main_py_shows_the_window(args, tmp_path):
 
 
 def test_every_gui_module_imports_first_without_a_cycle():
-    """Each module must import on its own (the benchmark imports gui.worker first)."""
+    """Each module must import on its own (the benchmark imports gui.jobs first)."""
     import subprocess
     import sys
     from pathlib import Path

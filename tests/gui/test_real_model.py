@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from gui.worker import load_shipped_predictor
+from gui.engine_client import load_shipped_engine
 from model.paths import model_path
 
 from .conftest import draw, line, wait_for_result
@@ -24,10 +24,10 @@ def untrained_models(tmp_path_factory):
 
 
 def test_real_untrained_cnn_drives_bars_and_all_256_maps(make_window, qtbot, untrained_models):
-    from model.inference import Predictor
+    from model.inference import Engine
 
     cnn, dense = untrained_models
-    window = make_window(loader=lambda dataset: Predictor.load(cnn, dataset, dense))
+    window = make_window(loader=lambda dataset: Engine.load(cnn, dataset, dense))
     qtbot.waitUntil(lambda: window.client.model_state("mnist") == "ready", timeout=TF_TIMEOUT_MS)
     draw(window.canvas, line(140, 40, 140, 240))
     first = wait_for_result(qtbot, window, lambda r: r.probabilities is not None)
@@ -49,14 +49,14 @@ def test_real_untrained_cnn_drives_bars_and_all_256_maps(make_window, qtbot, unt
 
 def test_a_corrupt_model_file_is_a_one_line_error_and_the_other_dataset_works(
         make_window, qtbot, untrained_models, tmp_path):
-    from model.inference import Predictor
+    from model.inference import Engine
 
     cnn, _ = untrained_models
     corrupt = tmp_path / "mnist_cnn.keras"
     corrupt.write_bytes(b"PK\x03\x04 not a zip at all")
 
     def loader(dataset):
-        return Predictor.load(corrupt if dataset == "mnist" else cnn, dataset)
+        return Engine.load(corrupt if dataset == "mnist" else cnn, dataset)
 
     window = make_window(loader=loader)
     qtbot.waitUntil(lambda: window.client.model_state("mnist") == "error", timeout=TF_TIMEOUT_MS)
@@ -74,7 +74,7 @@ def test_a_corrupt_model_file_is_a_one_line_error_and_the_other_dataset_works(
 def test_a_drawn_1_is_classified_as_1_through_the_window(make_window, qtbot):
     if not model_path("mnist", "cnn").is_file():
         pytest.skip(f"the trained digits model {model_path('mnist', 'cnn')} is not there yet")
-    window = make_window(loader=load_shipped_predictor)
+    window = make_window(loader=load_shipped_engine)
     qtbot.waitUntil(lambda: window.client.model_state("mnist") == "ready", timeout=TF_TIMEOUT_MS)
     draw(window.canvas, line(150, 50, 132, 230, steps=12))  # a slightly slanted upstroke
     result = wait_for_result(qtbot, window, lambda r: r.probabilities is not None)
@@ -90,10 +90,11 @@ def _shipped_or_skip(dataset="mnist"):
 def test_replay_timeline_with_the_shipped_model_matches_direct_predictions(make_window, qtbot):
     from gui.demos.replay import step_states
     from gui.views.canvas import render_state
-    from model.inference import Predictor
+    from model.inference import Engine
+    from model.preprocess import preprocess
 
     _shipped_or_skip()
-    window = make_window(loader=load_shipped_predictor)
+    window = make_window(loader=load_shipped_engine)
     qtbot.waitUntil(lambda: window.client.model_state("mnist") == "ready", timeout=TF_TIMEOUT_MS)
     for points in (line(90, 60, 80, 160), line(80, 160, 200, 160), line(170, 60, 170, 240)):
         draw(window.canvas, points)  # a 4, in three strokes
@@ -101,21 +102,21 @@ def test_replay_timeline_with_the_shipped_model_matches_direct_predictions(make_
     with qtbot.waitSignal(window.replay.sig_timeline_ready, timeout=TF_TIMEOUT_MS) as blocker:
         window.start_replay()
     timeline = blocker.args[0]
-    direct = Predictor.load(model_path("mnist", "cnn"), "mnist")
+    direct = Engine.load(model_path("mnist", "cnn"), "mnist")
     for k, step in enumerate(step_states(state)):
-        expected = direct.predict_drawing(render_state(step)).probabilities
+        expected = direct.run(preprocess(render_state(step), "mnist")).probabilities
         np.testing.assert_allclose(timeline[k], expected, atol=1e-5)
     assert int(np.argmax(timeline[-1])) == 4, timeline[-1].round(3)
 
 
 def test_browser_shows_the_evaluation_runs_mistakes_on_the_real_test_split(make_window, qtbot):
-    from gui.worker import load_shipped_test_split
-    from model.inference import Predictor
+    from gui.jobs import shipped_test_split
+    from model.inference import Engine
     from model.preprocess import preprocess
     from model.training.evaluate import evaluate
 
     _shipped_or_skip()
-    window = make_window(loader=load_shipped_predictor, test_split_loader=load_shipped_test_split)
+    window = make_window(loader=load_shipped_engine, test_split_loader=shipped_test_split)
     browser = window.browser
     browser.show_mistake(1)
     qtbot.waitUntil(lambda: browser.split() is not None, timeout=120_000)
@@ -123,7 +124,7 @@ def test_browser_shows_the_evaluation_runs_mistakes_on_the_real_test_split(make_
     assert len(split) == 10_000
     accuracy = evaluate("mnist", log=lambda *_: None)["accuracy"]
     assert len(split.mistakes()) == round((1 - accuracy) * 10_000)
-    direct = Predictor.load(model_path("mnist", "cnn"), "mnist")
+    direct = Engine.load(model_path("mnist", "cnn"), "mnist")
     for _ in range(3):
         index = browser.index()
         assert index in split.mistakes()

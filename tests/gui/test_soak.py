@@ -5,7 +5,7 @@ runs 10 000). Each update is a random stroke (through the canvas API or real mou
 an undo, a redo, a clear or a dataset switch. The test fails on any exception raised inside a
 Qt callback, on memory growth of 5 % or more after warm-up (only judged from 2 000 updates on:
 shorter runs only report it), and unless the bars finally shown equal a direct
-``Predictor.run(preprocess(...))`` of the final drawing.
+``Engine.run(preprocess(...))`` of the final drawing.
 """
 
 import gc
@@ -76,13 +76,13 @@ def one_update(window, rng: random.Random) -> str:
 
 
 def test_soak_live_updates(make_window, qtbot, untrained_cnn):
-    from model.inference import Predictor
+    from model.inference import Engine
     from model.preprocess import preprocess
 
-    predictors: dict[str, Predictor] = {}
+    predictors: dict[str, Engine] = {}
 
-    def loader(dataset: str) -> Predictor:
-        predictors[dataset] = Predictor.load(untrained_cnn, dataset)
+    def loader(dataset: str) -> Engine:
+        predictors[dataset] = Engine.load(untrained_cnn, dataset)
         return predictors[dataset]
 
     window = make_window(loader=loader)

@@ -9,7 +9,8 @@ import pytest
 from model import explain
 from model.architecture import CNN_PARAMS, CNN_TABLE, FEATURE_LAYERS, build_cnn
 from model.datasets import sha256_file
-from model.inference import Predictor
+from model.inference import SALIENCY_METHODS, Engine
+from model.keras_net import KerasCNN
 
 RNG = np.random.default_rng(7)
 
@@ -24,7 +25,8 @@ def cnn():
 
 @pytest.fixture(scope="module")
 def explainer(cnn):
-    return explain.Explainer(cnn)
+    """The engine on this network: ablation, saliency and the facts are its answers."""
+    return Engine(KerasCNN(cnn), "mnist")
 
 
 @pytest.fixture(scope="module")
@@ -60,7 +62,7 @@ def test_importing_explain_loads_neither_qt_nor_tensorflow():
 
 
 def test_strip_is_the_summary_table_with_reasons_from_the_layers(cnn):
-    strip = explain.layer_strip(cnn)
+    strip = explain.layer_strip(cnn.get_config())
     assert [(f.name, f.kind, f.output_shape, f.params) for f in strip] == [tuple(r) for r in CNN_TABLE]
     assert sum(f.params for f in strip) == CNN_PARAMS == 243_786
     reasons = {f.name: f.reason for f in strip}
@@ -75,21 +77,22 @@ def test_strip_is_the_summary_table_with_reasons_from_the_layers(cnn):
 
 
 def test_reasons_and_fields_follow_other_kernel_sizes():
-    strip = {f.name: f.reason for f in explain.layer_strip(variant(kernel=5, pool=3))}
+    strip = {f.name: f.reason for f in explain.layer_strip(variant(kernel=5, pool=3).get_config())}
     assert "5x5 filter without padding loses a 2-pixel margin: 28 -> 24" in strip["conv1"]
     assert "3x3 max-pool keeps the largest of every 9 pixels: 24 -> 8" in strip["pool1"]
     assert "8 x 8" not in strip["flatten"] and strip["flatten"].startswith("3 x 3 x 8 = 72")
-    same = {f.name: f.reason for f in explain.layer_strip(variant(kernel=3, pool=2, padding="same"))}
+    same = {f.name: f.reason
+            for f in explain.layer_strip(variant(kernel=3, pool=2, padding="same").get_config())}
     assert "zero padding keeps the size: 28 -> 28" in same["conv1"]
-    fields = explain.receptive_fields(variant(kernel=5, pool=3))
+    fields = explain.receptive_fields(variant(kernel=5, pool=3).get_config())
     assert [fields[n].size for n in FEATURE_LAYERS] == [(5, 5), (7, 7), (13, 13), (16, 16)]
-    padded = explain.receptive_fields(variant(kernel=3, pool=2, padding="same"))
+    padded = explain.receptive_fields(variant(kernel=3, pool=2, padding="same").get_config())
     assert padded["conv1"].start == (-1, -1)
     assert explain.receptive_field(padded, "conv1", 0, 0) == explain.Rect(0, 0, 2, 2)
 
 
 def test_receptive_fields_of_the_seed_network(cnn):
-    fields = explain.receptive_fields(cnn)
+    fields = explain.receptive_fields(cnn.get_config())
     assert list(fields) == list(FEATURE_LAYERS)
     assert [fields[n].size[0] for n in FEATURE_LAYERS] == [3, 4, 8, 10]
     assert [fields[n].jump[0] for n in FEATURE_LAYERS] == [1, 2, 2, 4]
@@ -103,7 +106,7 @@ def test_receptive_fields_of_the_seed_network(cnn):
                                              ("pool2", 2, 3)])
 def test_pixels_outside_the_field_do_not_change_the_position_and_inside_they_do(explainer, layer, row, col):
     index = FEATURE_LAYERS.index(layer)
-    rect = explain.receptive_field(explainer.fields, layer, row, col)
+    rect = explain.receptive_field(explainer.facts.fields, layer, row, col)
     base = RNG.random((28, 28, 1), dtype=np.float32)
     before = explainer.run(base).feature_maps[index][row, col]
     outside = RNG.random((28, 28, 1), dtype=np.float32)
@@ -114,11 +117,16 @@ def test_pixels_outside_the_field_do_not_change_the_position_and_inside_they_do(
     assert np.abs(explainer.run(inside).feature_maps[index][row, col] - before).max() > 1e-4
 
 
-def test_without_masks_the_explainer_is_the_inference_api(cnn, explainer, digit):
-    expected = Predictor(cnn, "mnist").run(digit)
+def test_without_masks_the_engine_is_the_trained_keras_model(cnn, explainer, digit):
+    import keras
+
+    inner = keras.Model(cnn.inputs, [cnn.get_layer(n).output for n in (*FEATURE_LAYERS, "dense")]
+                        + [cnn.output])
+    *maps, dense, probs = (t.numpy()[0] for t in inner(digit[None], training=False))
     got = explainer.run(digit)
-    np.testing.assert_allclose(got.probabilities, expected.probabilities, atol=1e-6)
-    for a, b in zip(got.feature_maps, expected.feature_maps, strict=True):
+    np.testing.assert_allclose(got.probabilities, probs, atol=1e-6)
+    np.testing.assert_allclose(got.dense, dense, atol=1e-5)
+    for a, b in zip(got.feature_maps, maps, strict=True):
         np.testing.assert_allclose(a, b, atol=1e-6)
 
 
@@ -164,7 +172,7 @@ def test_saliency_maps_are_28x28_in_unit_range_and_explain_the_top_class(cnn, ex
 
     result = explainer.explain(digit)
     assert result.target == int(np.argmax(result.prediction.probabilities))
-    for method in explain.SALIENCY_METHODS:
+    for method in SALIENCY_METHODS:
         saliency = result.saliency(method)
         assert saliency.shape == (28, 28) and saliency.min() >= 0 and saliency.max() == pytest.approx(1)
     # The input gradient, computed independently in eager mode on the original model's logits.
@@ -194,7 +202,7 @@ def test_gradcam_is_the_weighted_conv2_maps_brought_to_input_pixels(cnn, explain
     weights = tape.gradient(score, conv2).numpy()[0].mean(axis=(0, 1))
     cam = np.maximum((conv2.numpy()[0] * weights).sum(axis=-1), 0)
     assert cam.max() > 0
-    up = explain.upsample(cam, explainer.fields["conv2"])
+    up = explain.upsample(cam, explainer.facts.fields["conv2"])
     np.testing.assert_allclose(result.gradcam, up / up.max(), atol=1e-5)
     # Grad-CAM vanishes where conv2 has nothing: switch conv2 off entirely.
     silent = explainer.explain(digit, explain.channel_masks({"conv2": range(64)}))
@@ -204,7 +212,7 @@ def test_gradcam_is_the_weighted_conv2_maps_brought_to_input_pixels(cnn, explain
 def test_upsampling_puts_a_position_at_its_field_centre(explainer):
     cam = np.zeros((11, 11), np.float32)
     cam[3, 7] = 1.0  # conv2 (3, 7) sees rows 6..13, columns 14..21: centre (9.5, 17.5)
-    up = explain.upsample(cam, explainer.fields["conv2"])
+    up = explain.upsample(cam, explainer.facts.fields["conv2"])
     assert up.shape == (28, 28)
     np.testing.assert_allclose(up[9:11, 17:19], 0.75 * 0.75)
     assert up[9:11, 17:19].min() == up.max()
@@ -214,10 +222,10 @@ def test_upsampling_puts_a_position_at_its_field_centre(explainer):
 def test_kernels_are_the_trained_weights(cnn, explainer):
     conv1 = cnn.get_layer("conv1").get_weights()[0]
     conv2 = cnn.get_layer("conv2").get_weights()[0]
-    first = explainer.kernels.first_layer()
+    first = explainer.facts.kernels.first_layer()
     assert first.shape == (64, 3, 3)
     np.testing.assert_array_equal(first[12], conv1[:, :, 0, 12])
-    inputs = explainer.kernels.inputs_of(30)
+    inputs = explainer.facts.kernels.inputs_of(30)
     assert inputs.shape == (64, 3, 3)
     np.testing.assert_array_equal(inputs[5], conv2[:, :, 5, 30])
 
@@ -230,7 +238,8 @@ def images():
 
 
 def test_top_examples_are_the_most_activating_images_with_their_peak(cnn, explainer, images):
-    found = explain.top_examples(cnn, images, k=5)
+    maxima, where = explainer.channel_peaks(images)
+    found = explain.top_examples(maxima, where, (26, 13, 11, 5), k=5)
     assert found.maxima.shape == (240, 256) and found.index.shape == (256, 5)
     maps = [explainer.run(images[i]).feature_maps for i in range(0, 240, 40)]
     for n in range(len(FEATURE_LAYERS)):
@@ -251,8 +260,9 @@ def test_top_examples_are_cached_by_model_file_and_recomputed_when_it_changes(
     monkeypatch.setenv("SKETCHSCOPE_CACHE", str(tmp_path / "cache"))
     model_file = tmp_path / "cnn.keras"
     cnn.save(model_file)
+    engine = Engine.load(model_file, "mnist")
     progress = []
-    first = explain.cached_top_examples(model_file, "mnist", images, progress=lambda d, t: progress.append(d))
+    first = explain.cached_top_examples(engine, images, progress=lambda d, t: progress.append(d))
     path = explain.top_examples_path(model_file, "mnist")
     assert path.parent == tmp_path / "cache" / "top-examples"
     assert sha256_file(model_file) in path.name and path.is_file()
@@ -262,21 +272,22 @@ def test_top_examples_are_cached_by_model_file_and_recomputed_when_it_changes(
         raise AssertionError("computed again although cached")
 
     monkeypatch.setattr(explain, "top_examples", boom)
-    again = explain.cached_top_examples(model_file, "mnist", images)
+    again = explain.cached_top_examples(engine, images)
     np.testing.assert_array_equal(again.index, first.index)
     with pytest.raises(AssertionError, match="computed again"):  # other images: not the same cache
-        explain.cached_top_examples(model_file, "mnist", images[:100])
+        explain.cached_top_examples(engine, images[:100])
     monkeypatch.undo()
     monkeypatch.setenv("SKETCHSCOPE_CACHE", str(tmp_path / "cache"))
 
     keras.utils.set_random_seed(99)
     other = build_cnn()
     other.save(model_file)  # a retrained model: a new key, computed afresh
-    changed = explain.cached_top_examples(model_file, "mnist", images)
+    engine = Engine.load(model_file, "mnist")
+    changed = explain.cached_top_examples(engine, images)
     assert explain.top_examples_path(model_file, "mnist") != path
     assert not np.array_equal(changed.maxima, first.maxima)
     explain.top_examples_path(model_file, "mnist").write_bytes(b"torn")  # a corrupt cache
-    np.testing.assert_array_equal(explain.cached_top_examples(model_file, "mnist", images).maxima,
+    np.testing.assert_array_equal(explain.cached_top_examples(engine, images).maxima,
                                   changed.maxima)
 
 
@@ -285,3 +296,25 @@ def test_channel_masks_mark_switched_off_channels():
     assert masks.shape == (4, 64) and masks.dtype == np.float32
     assert masks.sum() == 256 - 5
     assert masks[1, 0] == masks[1, 63] == masks[2, 2] == 0 and masks[2, 3] == 1
+
+
+def test_the_facts_read_from_a_keras_files_config_without_tensorflow_match_keras(cnn, tmp_path):
+    import json
+    import zipfile
+
+    cnn.save(tmp_path / "cnn.keras")
+    with zipfile.ZipFile(tmp_path / "cnn.keras") as archive:
+        stored = json.loads(archive.read("config.json"))
+    assert explain.layer_strip(stored) == explain.layer_strip(cnn.get_config())
+    assert explain.receptive_fields(stored) == explain.receptive_fields(cnn.get_config())
+    assert [(f.name, f.params) for f in explain.layer_strip(stored)] == [
+        (layer.name, layer.count_params()) for layer in cnn.layers[1:]]
+
+
+def test_a_layer_sketchscope_does_not_know_is_a_one_line_model_error(cnn):
+    config = cnn.get_config()
+    config["layers"][2] = {**config["layers"][2], "class_name": "Conv3D"}
+    with pytest.raises(explain.ModelError, match="Conv3D"):
+        explain.layer_strip(config)
+    with pytest.raises(explain.ModelError, match="not a chain"):
+        explain.layer_strip({"layers": []})

@@ -2,8 +2,9 @@ import numpy as np
 import pytest
 
 from model.architecture import build_cnn, build_dense
-from model.inference import ModelError, Predictor, load_keras_model
-from model.preprocess import EmptyDrawing
+from model.inference import Engine, ModelError
+from model.keras_net import load_keras_model
+from model.preprocess import EmptyDrawing, preprocess
 
 
 @pytest.fixture(scope="module")
@@ -17,7 +18,7 @@ def cnn_file(tmp_path_factory):
 
 
 def test_one_call_gives_probabilities_and_four_feature_maps_matching_predict(cnn_file):
-    predictor = Predictor.load(cnn_file, "mnist")
+    predictor = Engine.load(cnn_file, "mnist")
     rng = np.random.default_rng(0)
     for _ in range(3):
         x = rng.random((28, 28, 1), dtype=np.float32)
@@ -25,7 +26,7 @@ def test_one_call_gives_probabilities_and_four_feature_maps_matching_predict(cnn
         assert [m.shape for m in result.feature_maps] == [
             (26, 26, 64), (13, 13, 64), (11, 11, 64), (5, 5, 64)
         ]
-        expected = predictor.model.predict(x[None], verbose=0)[0]
+        expected = predictor.cnn.model.predict(x[None], verbose=0)[0]
         np.testing.assert_allclose(result.probabilities, expected, atol=1e-5)
         assert result.probabilities.sum() == pytest.approx(1.0, abs=1e-5)
         # The maps are the layers' real outputs: pool1 is the 2x2 max of conv1.
@@ -33,22 +34,41 @@ def test_one_call_gives_probabilities_and_four_feature_maps_matching_predict(cnn
         np.testing.assert_allclose(pool1, conv1.reshape(13, 2, 13, 2, 64).max(axis=(1, 3)), atol=1e-6)
 
 
-def test_predict_drawing_preprocesses_and_reports_empty(cnn_file):
-    predictor = Predictor.load(cnn_file, "mnist")
+def test_batched_answers_equal_one_at_a_time_and_the_peaks_are_the_maps_maxima(cnn_file):
+    engine = Engine.load(cnn_file, "mnist")
+    images = np.random.default_rng(4).random((7, 28, 28, 1), dtype=np.float32)
+    batched = engine.probabilities(images, batch=3)  # batches of 3, 3 and 1
+    single = np.stack([engine.run(x).probabilities for x in images])
+    np.testing.assert_allclose(batched, single, atol=1e-6)
+    done = []
+    maxima, where = engine.channel_peaks(images, batch=4, progress=lambda d, t: done.append((d, t)))
+    assert done == [(4, 7), (7, 7)]
+    for i in (0, 6):
+        maps = engine.run(images[i]).feature_maps
+        for n, m in enumerate(maps):
+            flat = m.reshape(-1, 64)
+            np.testing.assert_allclose(maxima[i, n * 64:(n + 1) * 64], flat.max(axis=0), atol=1e-6)
+            np.testing.assert_array_equal(flat[where[i, n * 64:(n + 1) * 64], np.arange(64)],
+                                          flat.max(axis=0))
+
+
+def test_a_page_goes_through_preprocess_which_reports_empty(cnn_file):
+    engine = Engine.load(cnn_file, "mnist")
     page = np.full((200, 200), 255, np.uint8)
     with pytest.raises(EmptyDrawing):
-        predictor.predict_drawing(page)
+        preprocess(page, "mnist")
     page[40:160, 95:105] = 0
-    assert predictor.predict_drawing(page).image.shape == (28, 28, 1)
+    assert engine.run(preprocess(page, "mnist")).image.shape == (28, 28, 1)
 
 
 def test_dense_comparison(cnn_file, tmp_path):
     build_dense().save(tmp_path / "dense.keras")
-    predictor = Predictor.load(cnn_file, "fashion", dense_path=tmp_path / "dense.keras")
+    predictor = Engine.load(cnn_file, "fashion", dense_path=tmp_path / "dense.keras")
     x = np.zeros((28, 28, 1), np.float32)
     x[5:20, 10:15] = 1
     dense = predictor.run_dense(x)
-    np.testing.assert_allclose(dense, predictor.dense_model.predict(x[None], verbose=0)[0], atol=1e-5)
+    np.testing.assert_allclose(dense, predictor.dense_net.model.predict(x[None], verbose=0)[0], atol=1e-5)
+    assert Engine.load(cnn_file, "fashion").run_dense(x) is None
 
 
 def test_missing_corrupt_and_foreign_model_files_give_one_line_errors(tmp_path, cnn_file):
@@ -70,7 +90,7 @@ def test_model_without_the_conv_layers_or_with_another_input_is_refused(tmp_path
     dense = tmp_path / "dense.keras"
     build_dense().save(dense)
     with pytest.raises(ModelError, match="conv/pool"):
-        Predictor.load(dense, "mnist")
+        Engine.load(dense, "mnist")
     inputs = keras.Input((32, 32, 1))
     x = keras.layers.Conv2D(64, 3, activation="relu", name="conv1")(inputs)
     x = keras.layers.MaxPooling2D(2, name="pool1")(x)
@@ -81,7 +101,7 @@ def test_model_without_the_conv_layers_or_with_another_input_is_refused(tmp_path
     outputs = keras.layers.Dense(10, activation="softmax", name="probabilities")(x)
     keras.Model(inputs, outputs).save(tmp_path / "big.keras")
     with pytest.raises(ModelError, match=r"takes \(32, 32, 1\)"):
-        Predictor.load(tmp_path / "big.keras", "mnist")
+        Engine.load(tmp_path / "big.keras", "mnist")
 
 
 def test_lambda_layer_is_refused_by_safe_mode_and_never_runs(tmp_path, monkeypatch):

@@ -11,8 +11,8 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
 from gui.demos.replay import PAUSE_MS, STROKE_MS, step_states
+from gui.jobs import LiveRequest, LiveResult, ModelHub, read_drawing
 from gui.views.canvas import render_state
-from gui.worker import Request, infer
 from model.datasets import DataError
 from tests.gui.conftest import ONE, FakeLoader, FakePredictor, draw, line, wait_for_result
 
@@ -157,7 +157,7 @@ def test_browser_next_random_class_and_mistakes(qtbot, make_window):
 
 
 def test_browser_without_data_says_which_command_fetches_it(qtbot, make_window):
-    def missing(dataset):
+    def missing(dataset, answer):
         raise DataError("mnist is not fetched: run `python main.py data fetch --dataset mnist`")
 
     window = make_window(test_split_loader=missing)
@@ -194,9 +194,9 @@ def test_replay_timeline_has_one_point_per_stroke_matching_direct_predictions(qt
     probabilities, seconds = blocker.args
     assert probabilities.shape == (len(SEVEN), 10)
     assert seconds > 0
-    direct = FakePredictor("mnist", bias=1)
+    direct = ModelHub(lambda dataset: FakePredictor("mnist", bias=1))
     for k, step in enumerate(step_states(state)):
-        expected = infer(direct, Request(0, "mnist", render_state(step), False)).probabilities
+        expected = read_drawing(direct, LiveRequest(0, "mnist", render_state(step))).probabilities
         np.testing.assert_allclose(probabilities[k], expected, atol=1e-6)
     # The last step is the drawing itself: the live answer for the whole page.
     window.replay.stop()
@@ -294,7 +294,6 @@ class Clock:
 
 def test_challenge_recognises_the_named_class_and_times_it(qtbot, make_window):
     from gui.demos.challenge import ROUND_SECONDS, Challenge
-    from gui.worker import Result
 
     clock = Clock()
     challenge = Challenge(clock=clock, seed=3)
@@ -307,7 +306,7 @@ def test_challenge_recognises_the_named_class_and_times_it(qtbot, make_window):
     def result(seq, top, p):
         probs = np.full(10, (1 - p) / 9, np.float32)
         probs[top] = p
-        return Result(seq, "mnist", image=np.zeros((28, 28), np.uint8), probabilities=probs)
+        return LiveResult(seq, "mnist", image=np.zeros((28, 28), np.uint8), probabilities=probs)
 
     clock.now += 2.0
     challenge.on_result(result(4, target, 0.99))  # a drawing from before the round

@@ -1,7 +1,6 @@
-"""The Explore view inside the main window: fed from live inference, its receptive fields and
-saliency drawn on the 28 x 28 input and on the canvas where the preprocessing geometry says.
-
-Live inference uses the fake predictors (fast); the Explore view loads the shipped CNNs.
+"""The Explore view inside the main window: fed by the live jobs of the one engine, its receptive
+fields and saliency drawn on the 28 x 28 input and on the canvas where the preprocessing
+geometry says. The engines are the fakes of conftest (fast), as for the rest of the window.
 """
 
 from __future__ import annotations
@@ -12,24 +11,11 @@ from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 
-from gui.main_window import shipped_cnn_path
 from model.explain import receptive_field
 
-from ..conftest import draw, line, wait_for_result
+from ..conftest import FakeLoader, draw, line, wait_for_result
 
 TIMEOUT_MS = 30_000
-
-pytestmark = pytest.mark.skipif(
-    not all(shipped_cnn_path(d).is_file() for d in ("mnist", "fashion")),
-    reason="the shipped CNNs are missing",
-)
-
-
-@pytest.fixture(scope="module")
-def mnist_predictor():
-    from model.inference import Predictor
-
-    return Predictor.load(shipped_cnn_path("mnist"), "mnist")
 
 
 def draw_seven(qtbot, window):
@@ -46,6 +32,7 @@ def open_explore(qtbot, window):
     with qtbot.waitSignal(window.explore.sig_result_shown, timeout=TIMEOUT_MS):
         window.explore_action.trigger()
     assert window.explore.isVisible()
+    qtbot.waitUntil(lambda: window.explore.facts is not None, timeout=TIMEOUT_MS)
     return window.explore
 
 
@@ -70,16 +57,37 @@ def test_the_explore_view_is_hidden_and_unfed_until_opened(qtbot, make_window):
     assert window.explore_action.shortcut().toString() == "F2"
 
 
-def test_opening_explore_shows_the_current_drawings_maps(qtbot, make_window, mnist_predictor):
-    window = make_window()
+def test_opening_explore_shows_the_current_drawings_maps(qtbot, make_window):
+    loader = FakeLoader()
+    window = make_window(loader=loader)
     result = draw_seven(qtbot, window)
     panel = open_explore(qtbot, window)
-    assert panel.facts.dataset == "mnist" and panel.facts.path == shipped_cnn_path("mnist")
+    assert panel.dataset == "mnist" and panel.facts.total_params == 243_786
     np.testing.assert_array_equal(panel.image, result.net_input)
-    expected = mnist_predictor.run(result.net_input)
+    expected = loader.predictors["mnist"].run(result.net_input)
     for got, want in zip(panel.result.prediction.feature_maps, expected.feature_maps, strict=True):
         np.testing.assert_allclose(got, want, atol=1e-5)
     assert window.export_explore_action.isEnabled()
+
+
+def test_with_explore_open_each_drawing_is_one_forward_pass(qtbot, make_window, monkeypatch):
+    import gui.jobs as jobs
+
+    loader = FakeLoader()
+    window = make_window(loader=loader)
+    draw_seven(qtbot, window)
+    panel = open_explore(qtbot, window)
+    engine, jobs_run = loader.predictors["mnist"], []
+    real = jobs.read_drawing
+    monkeypatch.setattr(jobs, "read_drawing", lambda hub, request: jobs_run.append(1) or real(hub, request))
+    before = engine.calls
+    with qtbot.waitSignal(panel.sig_result_shown, timeout=TIMEOUT_MS):
+        window.canvas.add_stroke([(60.0, 140.0), (150.0, 140.0)])
+    newest = wait_for_result(qtbot, window)
+    qtbot.wait(100)
+    # The live bars, the maps and the panel all come from one job, one forward pass each.
+    assert jobs_run and engine.calls - before == len(jobs_run)
+    assert panel.result.seq == newest.seq
 
 
 @pytest.mark.parametrize("layer, row, col", [("conv1", 3, 7), ("conv2", 6, 2)])
@@ -151,9 +159,10 @@ def test_switching_the_dataset_points_the_explore_view_at_the_other_model(qtbot,
     window = make_window()
     draw_seven(qtbot, window)
     panel = open_explore(qtbot, window)
-    with qtbot.waitSignal(panel.client.sig_model_ready, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(window.client.sig_facts_ready, timeout=TIMEOUT_MS,
+                          check_params_cb=lambda answer: answer.dataset == "fashion"):
         window.dataset_actions["fashion"].trigger()
-    assert panel.facts.dataset == "fashion" and panel.facts.path == shipped_cnn_path("fashion")
+    assert panel.dataset == "fashion" and panel.facts is not None
     assert panel.class_names[0] == "T-shirt/top"
     fashion = wait_for_result(qtbot, window, lambda r: r.dataset == "fashion")
     qtbot.waitUntil(lambda: np.array_equal(panel.image, fashion.net_input), timeout=TIMEOUT_MS)

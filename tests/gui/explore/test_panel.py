@@ -10,14 +10,16 @@ from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel
 
+from gui.engine_client import EngineClient
 from gui.explore import colors
+from gui.explore.link import ExploreLink
 from gui.explore.maps import activation_order, value_ranges
 from gui.explore.panel import ExplorePanel
-from gui.explore.worker import ExploreClient
 from model.architecture import FEATURE_LAYERS, build_cnn
 from model.datasets import sha256_file
-from model.explain import Explainer, Rect, channel_masks, receptive_field
-from model.inference import Predictor
+from model.explain import Rect, channel_masks, receptive_field
+from model.inference import Engine
+from model.keras_net import KerasCNN, load_keras_model
 
 TIMEOUT_MS = 20_000
 SMALL_SPLIT = 300  # test images the top-example search runs over
@@ -40,8 +42,8 @@ def cnn_file(cnn, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def reference(cnn):
-    """The inference API the rest of the app uses: what the numbers must agree with."""
-    return Predictor(cnn, "mnist")
+    """The engine, called directly: what the numbers on screen must agree with."""
+    return Engine(KerasCNN(cnn), "mnist")
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +63,7 @@ def split():
 
 
 class Loader:
-    """The test split for the top-example worker, remembering which thread asked."""
+    """The test split for the top-example job, remembering which thread asked."""
 
     def __init__(self, images):
         self.images = images
@@ -82,18 +84,27 @@ def make_panel(qtbot, cnn, cnn_file, digit, loader, tmp_path, monkeypatch):
     monkeypatch.setenv("SKETCHSCOPE_CACHE", str(tmp_path / "cache"))
     made = []
 
-    def make(image=digit, model=cnn, path=cnn_file):
-        client = ExploreClient(images=loader)
-        panel = ExplorePanel(client=client)
+    def make(image=digit, path=cnn_file):
+        """The panel wired to an engine client as the window wires it (``panel.link``,
+        ``panel.client``), exploring ``image`` with the model in ``path``."""
+
+        def engine(dataset):
+            return Engine(KerasCNN(load_keras_model(path)), dataset, source=path)
+
+        client = EngineClient(engine, "mnist", test_images=loader)
+        panel = ExplorePanel()
+        panel.client, panel.link = client, ExploreLink(panel, client)
         qtbot.addWidget(panel)
         panel.resize(1200, 820)
         panel.show()
         qtbot.waitExposed(panel)
         made.append(panel)
-        if path is not None:
+        panel.set_dataset("mnist")
+        client.request_facts()
+        if image is not None:
             with qtbot.waitSignal(panel.sig_result_shown, timeout=TIMEOUT_MS):
-                panel.set_model(path, "mnist", model)
-                panel.set_image(image)
+                panel.link.show_input(image)
+            qtbot.waitUntil(lambda: panel.facts is not None, timeout=TIMEOUT_MS)
         return panel
 
     yield make
@@ -333,7 +344,7 @@ def test_saliency_toggles_and_follows_the_drawing(qtbot, make_panel, cnn, digit)
         qtbot.mouseClick(panel.saliency_box, Qt.MouseButton.LeftButton)
     saliency = shown.args[0]
     assert saliency.shape == (28, 28) and saliency.min() >= 0 and saliency.max() == pytest.approx(1)
-    expected = Explainer(cnn).explain(digit)
+    expected = Engine(KerasCNN(cnn), "mnist").explain(digit)
     np.testing.assert_allclose(saliency, expected.gradcam, atol=1e-5)
     np.testing.assert_array_equal(panel.input_view.saliency, saliency)
     with qtbot.waitSignal(panel.sig_saliency_changed):
@@ -341,8 +352,9 @@ def test_saliency_toggles_and_follows_the_drawing(qtbot, make_panel, cnn, digit)
     np.testing.assert_allclose(panel.input_view.saliency, expected.gradient, atol=1e-5)
     moved = np.roll(digit, 5, axis=1)
     with qtbot.waitSignal(panel.sig_saliency_changed, timeout=TIMEOUT_MS):
-        panel.set_image(moved)
-    np.testing.assert_allclose(panel.input_view.saliency, Explainer(cnn).explain(moved).gradient, atol=1e-5)
+        panel.link.show_input(moved)
+    np.testing.assert_allclose(panel.input_view.saliency,
+                               Engine(KerasCNN(cnn), "mnist").explain(moved).gradient, atol=1e-5)
     with qtbot.waitSignal(panel.sig_saliency_changed, check_params_cb=lambda s: s is None):
         qtbot.mouseClick(panel.saliency_box, Qt.MouseButton.LeftButton)
     assert panel.input_view.saliency is None
@@ -359,7 +371,7 @@ def test_top_examples_are_found_off_the_gui_thread_with_progress_and_cached(
     assert loader.threads and all(t is not QThread.currentThread() for t in loader.threads)
     board = panel.top_view.board
     assert len(board.pictures) == 12
-    explainer = Explainer(cnn)
+    explainer = Engine(KerasCNN(cnn), "mnist")
     maps = np.stack([explainer.run(split[i]).feature_maps[0][..., 12] for i in range(SMALL_SPLIT)])
     best = np.argsort(-maps.max(axis=(1, 2)), kind="stable")[:12]
     np.testing.assert_array_equal(np.stack([p.pixels for p in board.pictures]),
@@ -390,45 +402,43 @@ def test_every_view_exports_as_png(qtbot, make_panel, tmp_path):
         panel.export_view("everything", tmp_path / "x.png")
 
 
-def test_the_worker_does_the_tensorflow_work_and_the_newest_request_wins(qtbot, make_panel, digit,
-                                                                         monkeypatch):
-    import gui.explore.worker as worker
+def test_the_engine_work_is_off_the_gui_thread_and_the_newest_request_wins(qtbot, make_panel, digit,
+                                                                           monkeypatch):
+    import gui.jobs as jobs
 
     calls = []
-    real = worker.compute
+    real = jobs.read_drawing
 
-    def counting(explainer, request):
+    def counting(hub, request):
         calls.append((request.seq, QThread.currentThread()))
-        return real(explainer, request)
+        return real(hub, request)
 
-    monkeypatch.setattr(worker, "compute", counting)
+    monkeypatch.setattr(jobs, "read_drawing", counting)
     panel = make_panel()
     results = []
-    panel.client.sig_result.connect(results.append)
+    panel.client.sig_explore_ready.connect(results.append)
     images = [np.roll(digit, i, axis=0) for i in range(8)]
     with qtbot.waitSignal(panel.sig_result_shown, timeout=TIMEOUT_MS,
-                          check_params_cb=lambda r: r.seq == panel.client.seq):
+                          check_params_cb=lambda r: np.array_equal(r.net_input, images[-1])):
         for image in images:
-            panel.set_image(image)
+            panel.link.show_input(image)
     qtbot.wait(50)
-    assert [r.seq for r in results] == [panel.client.seq]  # only the newest reached the panel
+    assert len(results) == 1  # only the newest reached the panel
     assert len(calls) <= 3  # the one in flight, then the newest: the bursts in between dropped
     assert all(thread is not QThread.currentThread() for _, thread in calls)
     np.testing.assert_allclose(panel.result.prediction.image, images[-1])
 
 
 def test_a_broken_model_file_is_reported_not_raised(qtbot, make_panel, tmp_path):
-    panel = make_panel(path=None)
     broken = tmp_path / "broken.keras"
     broken.write_bytes(b"not a zip")
-    with qtbot.waitSignal(panel.client.sig_model_failed, timeout=TIMEOUT_MS):
-        panel.set_model(broken, "mnist")
-    assert "cannot explore this model" in panel.status.text()
+    panel = make_panel(image=None, path=broken)
+    qtbot.waitUntil(lambda: "cannot explore this model" in panel.status.text(), timeout=TIMEOUT_MS)
     assert "cannot load" in panel.status.text()
 
 
 def test_masks_follow_the_switched_off_channels(make_panel):
-    panel = make_panel(path=None)
+    panel = make_panel(image=None)
     assert panel.masks() is None
     panel.set_channel_off("pool1", 2)
     panel.set_channel_off("pool1", 9)
@@ -452,5 +462,6 @@ def test_importing_the_panel_does_not_load_tensorflow():
     import subprocess
     import sys
 
-    code = "import sys, gui.explore; assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules"
+    code = ("import sys, gui.explore.panel, gui.explore.link; "
+            "bad = [m for m in ('tensorflow', 'keras', 'scipy') if m in sys.modules]; assert not bad, bad")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
