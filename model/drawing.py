@@ -1,7 +1,16 @@
-"""Drawings that keep their strokes: plain data, saved as ``.json`` or ``.svg`` and read back exactly.
+"""The drawing: plain data, its geometry, the editable page with its undo history, and its files.
 
-A :class:`Drawing` is what the canvas holds (strokes of (x, y, width) points in page pixels over
-an optional background picture) plus, when the user gave them, the dataset and the true label.
+A :class:`Drawing` is what is on the page (strokes of (x, y, width) points in page pixels over an
+optional background picture) plus, when the user gave them, the dataset and the true label. It
+is immutable; :class:`Sketch` is the page being edited (the current drawing, the stroke being
+drawn, undo and redo, a replay's preview) and tells its views what changed through plain
+callbacks. ``gui.views.canvas`` is such a view: it paints what this module says and keeps no
+copy of it. Nothing here imports Qt.
+
+Strokes are smoothed with the midpoint method (:func:`stroke_pieces`): between two points the
+ink follows a quadratic curve from the middle of one segment to the middle of the next, with the
+point itself as the control point, so fast strokes come out as curves rather than polylines.
+The canvas and the SVG writer draw the same pieces.
 
 JSON::
 
@@ -40,10 +49,12 @@ from model.datasets import DATASET_NAMES
 if TYPE_CHECKING:  # the XML modules load when an SVG is read or written, not at start-up
     import xml.etree.ElementTree as ET
 
-PAGE_SIZE = 280  # page pixels; the same as gui.views.canvas.PAGE_SIZE
-INK = "#141414"  # gui.views.canvas.INK_COLOUR
-PAPER = "#ffffff"  # gui.views.canvas.PAGE_COLOUR: the page, and what the eraser paints
-ERASER_FACTOR = 2.0  # gui.views.canvas.ERASER_FACTOR: the eraser is this much wider than its width
+PAGE_SIZE = 280  # page pixels: 10 for each pixel of the network's 28 x 28 input
+INK = "#141414"
+PAPER = "#ffffff"  # the page, and what the eraser paints; white whatever the theme: the models expect it
+ERASER_FACTOR = 2.0  # the eraser is this much wider than its width
+DEFAULT_WIDTH = 18.0  # page pixels: about what MNIST's pen is on its 28 x 28 grid
+MIN_WIDTH, MAX_WIDTH = 2.0, 60.0  # the brush's range, in page pixels
 FORMAT = "sketchscope-drawing"
 FORMAT_VERSION = 1
 DRAWING_SUFFIXES = (".json", ".svg")
@@ -101,6 +112,76 @@ class Drawing:
         return (self.strokes, self.dataset, self.label) == (other.strokes, other.dataset, other.label)
 
     __hash__ = None  # type: ignore[assignment]  # holds an array
+
+    @property
+    def empty(self) -> bool:
+        """Nothing on the page: no background and no strokes."""
+        return self.background is None and not self.strokes
+
+
+# ---------------------------------------------------------------------------- geometry
+
+XY = tuple[float, float]
+
+
+@dataclass(frozen=True)
+class Line:
+    """A straight piece of a stroke, ``width`` page pixels wide (the eraser's factor not applied)."""
+
+    start: XY
+    end: XY
+    width: float
+
+
+@dataclass(frozen=True)
+class Quad:
+    """A quadratic curve from ``start`` to ``end``, pulled towards ``control``."""
+
+    start: XY
+    control: XY
+    end: XY
+    width: float
+
+
+@dataclass(frozen=True)
+class Dot:
+    """A click: a round dot ``width`` across."""
+
+    centre: XY
+    width: float
+
+
+Piece = Line | Quad | Dot
+
+
+def _mid(points: Sequence[Point], i: int) -> XY:
+    (x0, y0, _), (x1, y1, _) = points[i], points[i + 1]
+    return ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
+
+
+def stroke_piece(points: Sequence[Point], k: int) -> Piece:
+    """Piece ``k`` of the stroke through ``points``, smoothed by midpoints, as wide as point k.
+
+    Piece 0 is a line from the first point to the middle of the first segment; piece k a
+    quadratic curve from middle to middle through point k; the last a line to the last point.
+    So every piece but the last ends where the next one starts, and piece k can be drawn as
+    soon as point k + 1 exists. A stroke of one point is one dot.
+    """
+    n = len(points)
+    x, y, width = points[k]
+    if n == 1:
+        return Dot((x, y), width)
+    if k == 0:
+        return Line((x, y), _mid(points, 0), width)
+    if k < n - 1:
+        return Quad(_mid(points, k - 1), (x, y), _mid(points, k), width)
+    return Line(_mid(points, k - 1), (x, y), width)
+
+
+def stroke_pieces(points: Sequence[Point], first: int = 0, last: int | None = None) -> list[Piece]:
+    """Pieces ``first`` .. ``last`` (by default all) of the stroke through ``points``."""
+    last = len(points) - 1 if last is None else last
+    return [stroke_piece(points, k) for k in range(first, last + 1)]
 
 
 # ---------------------------------------------------------------------------- checking
@@ -295,27 +376,14 @@ def _attrs(values: dict[str, object]) -> str:
     return " ".join(f'{name}="{escape(str(value), _ESCAPES)}"' for name, value in values.items())
 
 
-def _path_pieces(points: tuple[Point, ...]) -> list[tuple[str, float]]:
-    """gui.views.canvas's midpoint smoothing as SVG path data: (d, width) per piece, one piece per point.
+def _xy(point: XY) -> str:
+    return f"{_num(point[0])},{_num(point[1])}"
 
-    Piece 0 is a line from the first point to the middle of the first segment; piece k a
-    quadratic curve from middle to middle through point k; the last a line to the last point.
-    """
-    def mid(i: int) -> str:
-        (x0, y0, _), (x1, y1, _) = points[i], points[i + 1]
-        return f"{_num((x0 + x1) / 2.0)},{_num((y0 + y1) / 2.0)}"
 
-    n = len(points)
-    pieces = []
-    for k, (x, y, width) in enumerate(points):
-        here = f"{_num(x)},{_num(y)}"
-        if k == 0:
-            pieces.append((f"M{here} L{mid(0)}", width))
-        elif k < n - 1:
-            pieces.append((f"M{mid(k - 1)} Q{here} {mid(k)}", width))
-        else:
-            pieces.append((f"M{mid(k - 1)} L{here}", width))
-    return pieces
+def _svg_path(piece: Line | Quad) -> str:
+    if isinstance(piece, Quad):
+        return f"M{_xy(piece.start)} Q{_xy(piece.control)} {_xy(piece.end)}"
+    return f"M{_xy(piece.start)} L{_xy(piece.end)}"
 
 
 def _svg_stroke(stroke: StrokeData) -> list[str]:
@@ -325,18 +393,19 @@ def _svg_stroke(stroke: StrokeData) -> list[str]:
     group = _attrs({"class": "stroke", "data-erase": str(stroke.erase).lower(), "data-points": data,
                     "fill": "none", "stroke": colour, "stroke-linecap": "round", "stroke-linejoin": "round"})
     lines = [f"  <g {group}>"]
-    points = stroke.points
-    if len(points) == 1:  # a click is a dot
-        x, y, width = points[0]
-        circle = {"cx": _num(x), "cy": _num(y), "r": repr(width * factor / 2.0), "fill": colour,
-                  "stroke": "none"}
+    pieces = stroke_pieces(stroke.points)
+    if isinstance(pieces[0], Dot):  # a click
+        dot = pieces[0]
+        circle = {"cx": _num(dot.centre[0]), "cy": _num(dot.centre[1]), "r": repr(dot.width * factor / 2.0),
+                  "fill": colour, "stroke": "none"}
         lines.append(f"    <circle {_attrs(circle)}/>")
-    elif len({p[2] for p in points}) == 1:  # one width: one path (a piece's end is the next's start)
-        d = " ".join(piece if k == 0 else piece.split(" ", 1)[1]
-                     for k, (piece, _) in enumerate(_path_pieces(points)))
-        lines.append(f"    <path {_attrs({'d': d, 'stroke-width': repr(points[0][2] * factor)})}/>")
+        return [*lines, "  </g>"]
+    paths = [(_svg_path(piece), piece.width) for piece in pieces if not isinstance(piece, Dot)]
+    if len({width for _, width in paths}) == 1:  # one width: one path (a piece's end is the next's start)
+        d = " ".join(path if k == 0 else path.split(" ", 1)[1] for k, (path, _) in enumerate(paths))
+        lines.append(f"    <path {_attrs({'d': d, 'stroke-width': repr(paths[0][1] * factor)})}/>")
     else:  # pen pressure: each piece at its own width, as the canvas draws it
-        for d, width in _path_pieces(points):
+        for d, width in paths:
             lines.append(f"    <path {_attrs({'d': d, 'stroke-width': repr(width * factor)})}/>")
     lines.append("  </g>")
     return lines

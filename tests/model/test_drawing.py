@@ -1,4 +1,5 @@
-"""Drawings as .json and .svg: read back bit for bit; anything bad is one clear line, never a crash."""
+"""model.drawing without Qt: the strokes' geometry, and drawings as .json and .svg, read back bit
+for bit; anything bad is one clear line, never a crash."""
 
 import base64
 import errno
@@ -18,14 +19,19 @@ from model.drawing import (
     ERASER_FACTOR,
     INK,
     PAGE_SIZE,
+    Dot,
     Drawing,
     DrawingFileError,
+    Line,
+    Quad,
     StrokeData,
     drawing_from_json,
     drawing_from_svg,
     drawing_to_json,
     drawing_to_svg,
     read_drawing,
+    stroke_piece,
+    stroke_pieces,
     write_drawing,
 )
 
@@ -202,6 +208,30 @@ def test_the_svg_shows_the_background_centred_as_a_png():
     assert href.startswith("data:image/png;base64,")
     with Image.open(io.BytesIO(base64.b64decode(href.split(",", 1)[1]))) as png:
         assert png.format == "PNG" and np.array_equal(np.array(png.convert("L")), d.background)
+
+
+def piece_commands(piece) -> list[tuple[str, list[float]]]:
+    if isinstance(piece, Quad):
+        return [("M", list(piece.start)), ("Q", [*piece.control, *piece.end])]
+    return [("M", list(piece.start)), ("L", list(piece.end))]
+
+
+@pytest.mark.parametrize("points", [
+    ((10.0, 20.0, 4.0), (30.0, 60.0, 5.0)),
+    ((AWKWARD[0], AWKWARD[1], 18.0), (AWKWARD[2], AWKWARD[3], 9.5), (AWKWARD[4], AWKWARD[5], 18.0),
+     (-12.5, 300.25, 2.0 / 3.0)),
+], ids=["two points", "four points"])
+def test_stroke_pieces_are_the_midpoint_rule_the_svg_draws(points):
+    pieces = stroke_pieces(points)
+    assert [piece_commands(p) for p in pieces] == expected_pieces(points)  # exact, not to 3 decimals
+    assert [p.width for p in pieces] == [w for _, _, w in points]
+    assert all(a.end == b.start for a, b in zip(pieces[:-1], pieces[1:], strict=True))  # one unbroken line
+    assert stroke_pieces(points, 1, 1) == [stroke_piece(points, 1)] == pieces[1:2]
+
+
+def test_a_stroke_of_one_point_is_a_dot():
+    assert stroke_pieces(((17.125, 18.0625, 5.5),)) == [Dot((17.125, 18.0625), 5.5)]
+    assert isinstance(stroke_piece(((1.0, 2.0, 3.0), (4.0, 5.0, 6.0)), 0), Line)
 
 
 # ---------------------------------------------------------------------------- bad input, one line each
@@ -449,3 +479,4 @@ def test_a_write_that_fails_midway_leaves_the_old_file(tmp_path, monkeypatch, na
     monkeypatch.undo()
     assert target.read_bytes() == before and read_drawing(target) == awkward_drawing()
     assert [p.name for p in tmp_path.iterdir()] == [name]
+
