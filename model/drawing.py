@@ -36,8 +36,9 @@ import json
 import numbers
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -182,6 +183,222 @@ def stroke_pieces(points: Sequence[Point], first: int = 0, last: int | None = No
     """Pieces ``first`` .. ``last`` (by default all) of the stroke through ``points``."""
     last = len(points) - 1 if last is None else last
     return [stroke_piece(points, k) for k in range(first, last + 1)]
+
+
+def step_drawings(d: Drawing) -> list[Drawing]:
+    """The page after each stroke, for a replay: step k holds the background and strokes 0..k."""
+    return [Drawing(d.strokes[: k + 1], d.background) for k in range(len(d.strokes))]
+
+
+# ---------------------------------------------------------------------------- editing
+
+HISTORY_LIMIT = 200  # undo steps kept
+MIN_STEP = 0.25  # page pixels: a pen that moved less along both axes has not moved a visible distance
+
+
+class Change(Enum):
+    """What changed in a :class:`Sketch`, and so what its views must redraw."""
+
+    STROKE_BEGUN = "stroke begun"  # nothing to draw yet; "is empty" changed
+    STROKE_EXTENDED = "stroke extended"  # one more piece of the stroke being drawn can be drawn
+    STROKE_FINISHED = "stroke finished"  # its last piece; the stroke is now the drawing's last
+    DRAWING = "drawing"  # the drawing was replaced (clear, undo, redo, background, load, restore)
+    PREVIEW = "preview"  # set_preview showed another drawing, or the drawing again
+    PREVIEW_ENDED = "preview ended"  # the user drew or edited, so the preview gave way to the drawing
+
+
+@dataclass(frozen=True)
+class SketchChange:
+    """One change, told to every callback; ``pieces`` (with ``erase``) is the ink that a
+    STROKE_EXTENDED or STROKE_FINISHED added, so a view can paint it without repainting the page."""
+
+    kind: Change
+    erase: bool = False
+    pieces: tuple[Piece, ...] = ()
+
+
+class Sketch:
+    """The page being edited: the current :class:`Drawing`, the stroke being drawn, undo and redo,
+    and a preview (a replay shows the drawing as it grew without touching it or its history).
+
+    Every edit finishes the stroke being drawn first and ends a preview; undo steps are whole
+    drawings, at most ``history_limit`` of them. Views subscribe a callback and redraw from the
+    :class:`SketchChange` they are given; they keep no copy of the drawing.
+    """
+
+    def __init__(self, history_limit: int = HISTORY_LIMIT):
+        self.history_limit = history_limit
+        self._drawing = Drawing()
+        self._undo: list[Drawing] = []
+        self._redo: list[Drawing] = []
+        self._live: list[Point] | None = None  # the stroke being drawn, not yet in the drawing
+        self._live_erase = False
+        self._preview: Drawing | None = None
+        self._callbacks: list[Callable[[SketchChange], None]] = []
+
+    # ------------------------------------------------------------------ callbacks
+
+    def subscribe(self, callback: Callable[[SketchChange], None]) -> None:
+        """Call ``callback(change)`` after every change, in the order of subscribing."""
+        self._callbacks.append(callback)
+
+    def unsubscribe(self, callback: Callable[[SketchChange], None]) -> None:
+        self._callbacks.remove(callback)
+
+    def _tell(self, kind: Change, erase: bool = False, pieces: tuple[Piece, ...] = ()) -> None:
+        change = SketchChange(kind, erase, pieces)
+        for callback in list(self._callbacks):
+            callback(change)
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def drawing(self) -> Drawing:
+        """The finished drawing (without the stroke being drawn); a new object after every edit."""
+        return self._drawing
+
+    @property
+    def preview(self) -> Drawing | None:
+        return self._preview
+
+    @property
+    def shown(self) -> Drawing:
+        """What the page shows: the preview while there is one, else the drawing."""
+        return self._drawing if self._preview is None else self._preview
+
+    @property
+    def in_stroke(self) -> bool:
+        """A stroke is being drawn."""
+        return self._live is not None
+
+    @property
+    def live_stroke(self) -> StrokeData | None:
+        """The stroke being drawn, as it is so far; None when there is none."""
+        return None if self._live is None else StrokeData(self._live_erase, tuple(self._live))
+
+    def is_empty(self) -> bool:
+        return self._drawing.empty and self._live is None
+
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    # ------------------------------------------------------------------ strokes
+
+    def begin_stroke(self, x: float, y: float, width: float, erase: bool = False) -> None:
+        self._leave_preview()
+        self.finish_stroke()
+        self._live, self._live_erase = [(x, y, width)], bool(erase)
+        self._tell(Change.STROKE_BEGUN)
+
+    def extend_stroke(self, x: float, y: float, width: float) -> bool:
+        """Add a point to the stroke being drawn; False (nothing added) when there is no stroke
+        or the pen has not moved a visible distance."""
+        live = self._live
+        if live is None:
+            return False
+        last = live[-1]
+        if abs(last[0] - x) < MIN_STEP and abs(last[1] - y) < MIN_STEP:
+            return False
+        live.append((x, y, width))
+        self._tell(Change.STROKE_EXTENDED, self._live_erase, (stroke_piece(live, len(live) - 2),))
+        return True
+
+    def finish_stroke(self) -> None:
+        """Put the stroke being drawn into the drawing (an undo step); nothing when there is none."""
+        if self._live is None:
+            return
+        stroke = StrokeData(self._live_erase, tuple(self._live))
+        self._live = None
+        self._push(Drawing((*self._drawing.strokes, stroke), self._drawing.background))
+        last = stroke_piece(stroke.points, len(stroke.points) - 1)
+        self._tell(Change.STROKE_FINISHED, stroke.erase, (last,))
+
+    def add_stroke(self, points: Iterable[Point], erase: bool = False) -> None:
+        """A whole stroke at once, through (x, y, width) points (for scripts)."""
+        self.finish_stroke()
+        for i, (x, y, width) in enumerate(points):
+            if i == 0:
+                self.begin_stroke(x, y, width, erase)
+            else:
+                self.extend_stroke(x, y, width)
+        self.finish_stroke()
+
+    # ------------------------------------------------------------------ whole drawings
+
+    def clear(self) -> None:
+        """Wipe the page (undoable)."""
+        self._leave_preview()
+        self.finish_stroke()
+        if not self._drawing.empty:
+            self._replace(Drawing())
+
+    def undo(self) -> None:
+        self._step_history(self._undo, self._redo)
+
+    def redo(self) -> None:
+        self._step_history(self._redo, self._undo)
+
+    def set_background(self, gray: np.ndarray) -> None:
+        """Replace the page by a picture ((H, W) uint8, dark on light); the strokes go with it and
+        undo brings them back."""
+        background = np.array(gray, np.uint8)  # our own copy: the caller may change theirs
+        background.flags.writeable = False
+        self._leave_preview()
+        self.finish_stroke()
+        self._replace(Drawing(background=background))
+
+    def load(self, d: Drawing) -> None:
+        """Replace the page by ``d`` (an opened drawing), undoably. Its dataset and label are the
+        file's, not the page's, so they are not kept."""
+        self._leave_preview()
+        self.finish_stroke()
+        self._replace(Drawing(d.strokes, d.background))
+
+    def restore(self, d: Drawing) -> None:
+        """Start afresh from ``d`` (a recovered drawing): no stroke, preview or history before it."""
+        self._live, self._preview = None, None
+        self._undo.clear()
+        self._redo.clear()
+        self._drawing = Drawing(d.strokes, d.background)
+        self._tell(Change.DRAWING)
+
+    def set_preview(self, d: Drawing | None) -> None:
+        """Show ``d`` instead of the drawing, leaving the drawing and its history alone; None shows
+        the drawing again. Drawing or editing ends a preview (PREVIEW_ENDED)."""
+        self.finish_stroke()
+        if d is self._preview:
+            return
+        self._preview = d
+        self._tell(Change.PREVIEW)
+
+    # ------------------------------------------------------------------ history
+
+    def _leave_preview(self) -> None:
+        if self._preview is not None:
+            self._preview = None
+            self._tell(Change.PREVIEW_ENDED)
+
+    def _push(self, d: Drawing) -> None:
+        self._undo.append(self._drawing)
+        del self._undo[: -self.history_limit]
+        self._redo.clear()
+        self._drawing = d
+
+    def _replace(self, d: Drawing) -> None:
+        self._push(d)
+        self._tell(Change.DRAWING)
+
+    def _step_history(self, back_to: list[Drawing], keep_in: list[Drawing]) -> None:
+        """Go to the newest drawing of ``back_to``, keeping the current one in ``keep_in``."""
+        self._leave_preview()
+        self.finish_stroke()
+        if back_to:
+            keep_in.append(self._drawing)
+            self._drawing = back_to.pop()
+            self._tell(Change.DRAWING)
 
 
 # ---------------------------------------------------------------------------- checking
