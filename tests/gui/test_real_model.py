@@ -88,8 +88,8 @@ def _shipped_or_skip(dataset="mnist"):
 
 
 def test_replay_timeline_with_the_shipped_model_matches_direct_predictions(make_window, qtbot):
-    from gui.demos.replay import step_states
-    from gui.views.canvas import render_state
+    from gui.views.canvas import render_drawing
+    from model.drawing import step_drawings
     from model.inference import Predictor
 
     _shipped_or_skip()
@@ -97,13 +97,13 @@ def test_replay_timeline_with_the_shipped_model_matches_direct_predictions(make_
     qtbot.waitUntil(lambda: window.client.model_state("mnist") == "ready", timeout=TF_TIMEOUT_MS)
     for points in (line(90, 60, 80, 160), line(80, 160, 200, 160), line(170, 60, 170, 240)):
         draw(window.canvas, points)  # a 4, in three strokes
-    state = window.canvas.state()
+    state = window.canvas.drawing()
     with qtbot.waitSignal(window.replay.sig_timeline_ready, timeout=TF_TIMEOUT_MS) as blocker:
         window.start_replay()
     timeline = blocker.args[0]
     direct = Predictor.load(model_path("mnist", "cnn"), "mnist")
-    for k, step in enumerate(step_states(state)):
-        expected = direct.predict_drawing(render_state(step)).probabilities
+    for k, step in enumerate(step_drawings(state)):
+        expected = direct.predict_drawing(render_drawing(step)).probabilities
         np.testing.assert_allclose(timeline[k], expected, atol=1e-5)
     assert int(np.argmax(timeline[-1])) == 4, timeline[-1].round(3)
 
