@@ -1,11 +1,11 @@
 """The drawing: plain data, its geometry, the editable page with its undo history, and its files.
 
 A :class:`Drawing` is what is on the page (strokes of (x, y, width) points in page pixels over an
-optional background picture) plus, when the user gave them, the dataset and the true label. It
-is immutable; :class:`Sketch` is the page being edited (the current drawing, the stroke being
-drawn, undo and redo, a replay's preview) and tells its views what changed through plain
-callbacks. ``gui.views.canvas`` is such a view: it paints what this module says and keeps no
-copy of it. Nothing here imports Qt.
+optional background picture, kept at its own resolution and fitted to the page when painted)
+plus, when the user gave them, the dataset and the true label. It is immutable; :class:`Sketch`
+is the page being edited (the current drawing, the stroke being drawn, undo and redo, a
+replay's preview) and tells its views what changed through plain callbacks. ``gui.views.canvas``
+is such a view: it paints what this module says and keeps no copy of it. Nothing here imports Qt.
 
 Strokes are smoothed with the midpoint method (:func:`stroke_pieces`): between two points the
 ink follows a quadratic curve from the middle of one segment to the middle of the next, with the
@@ -99,7 +99,7 @@ class Drawing:
     """Strokes over an optional background; equal when strokes, pixels, dataset and label are."""
 
     strokes: tuple[StrokeData, ...] = ()
-    background: np.ndarray | None = None  # (H, W) uint8, dark on white, H, W <= PAGE_SIZE, centred
+    background: np.ndarray | None = None  # (H, W) uint8, dark on white, H, W <= PAGE_SIZE; painted fitted
     dataset: str | None = None  # "mnist" | "fashion" | None
     label: int | None = None  # the true class (0..9), when the user gave one
 
@@ -123,6 +123,7 @@ class Drawing:
 # ---------------------------------------------------------------------------- geometry
 
 XY = tuple[float, float]
+Rect = tuple[float, float, float, float]  # x, y, width, height
 
 
 @dataclass(frozen=True)
@@ -190,6 +191,76 @@ def step_drawings(d: Drawing) -> list[Drawing]:
     return [Drawing(d.strokes[: k + 1], d.background) for k in range(len(d.strokes))]
 
 
+# ---------------------------------------------------------------------------- background pictures
+
+
+def fit_picture(gray: np.ndarray) -> np.ndarray:
+    """A picture as a background: a read-only (H, W) uint8 copy at its own resolution, or, when
+    its longer side is over PAGE_SIZE, fitted down to PAGE_SIZE once (by area averaging).
+
+    A small picture (a 28 x 28 test image) keeps its pixels: the page is painted from them and
+    the network can read them as they are (:func:`network_picture`).
+    """
+    gray = np.array(gray, np.uint8, order="C")
+    if gray.ndim != 2 or gray.size == 0:
+        raise ValueError(f"a background is an (H, W) picture of at least one pixel, not {gray.shape}")
+    height, width = gray.shape
+    longer = max(height, width)
+    if longer > PAGE_SIZE:
+        from PIL import Image
+
+        size = (max(1, round(width * PAGE_SIZE / longer)), max(1, round(height * PAGE_SIZE / longer)))
+        gray = np.array(Image.fromarray(gray).resize(size, Image.Resampling.BOX))
+    gray.flags.writeable = False  # a drawing in the undo history must not change behind its back
+    return gray
+
+
+def picture_placement(height: int, width: int) -> tuple[float, XY]:
+    """Where a background of ``height`` x ``width`` pixels is painted: fitted to the page (its
+    longer side is the page's side) and centred. Returns (scale, (x, y)): picture pixel (i, j)'s
+    top-left corner lies at page pixel (x + j * scale, y + i * scale).
+
+    A background of earlier versions, already fitted to the page, is placed at scale 1 where
+    those versions put it.
+    """
+    scale = PAGE_SIZE / max(height, width)
+    return scale, ((PAGE_SIZE - width * scale) / 2.0, (PAGE_SIZE - height * scale) / 2.0)
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkPicture:
+    """The picture the network should read, and where it lies on the page.
+
+    ``pixels``: (H, W) uint8, dark on white. ``scale`` page pixels per picture pixel and
+    ``offset`` (x, y), the page position of the picture's top-left corner, so that anything
+    found in the picture (a receptive field, say) can be outlined on the page.
+    """
+
+    pixels: np.ndarray
+    scale: float = 1.0
+    offset: XY = (0.0, 0.0)
+
+    def to_page(self, x: float, y: float) -> XY:
+        """Picture position (x, y) (pixel edges, so (W, H) is the far corner) -> page position."""
+        return (self.offset[0] + x * self.scale, self.offset[1] + y * self.scale)
+
+    def rect_to_page(self, x: float, y: float, width: float, height: float) -> Rect:
+        """A rectangle of picture pixels -> the same rectangle on the page, as (x, y, width, height)."""
+        left, top = self.to_page(x, y)
+        return (left, top, width * self.scale, height * self.scale)
+
+
+def network_picture(d: Drawing, page: Callable[[], np.ndarray]) -> NetworkPicture:
+    """What the network should read of ``d``: a page that is only a background picture is that
+    picture itself, at its own resolution (a 28 x 28 test image is read exactly as the evaluation
+    reads it, not scaled up and back down); anything else is the page, which ``page()`` renders.
+    """
+    if d.background is not None and not d.strokes:
+        scale, offset = picture_placement(*d.background.shape)
+        return NetworkPicture(d.background, scale, offset)
+    return NetworkPicture(page())
+
+
 # ---------------------------------------------------------------------------- editing
 
 HISTORY_LIMIT = 200  # undo steps kept
@@ -215,6 +286,11 @@ class SketchChange:
     kind: Change
     erase: bool = False
     pieces: tuple[Piece, ...] = ()
+
+
+def _page_of(d: Drawing) -> Drawing:
+    """``d`` as a page: its strokes over its background, brought in by :func:`fit_picture`."""
+    return Drawing(d.strokes, None if d.background is None else fit_picture(d.background))
 
 
 class Sketch:
@@ -279,6 +355,13 @@ class Sketch:
     def is_empty(self) -> bool:
         return self._drawing.empty and self._live is None
 
+    def network_picture(self, page: Callable[[], np.ndarray]) -> NetworkPicture:
+        """What the network should read of the page shown (see :func:`network_picture`);
+        ``page()`` renders the page, stroke being drawn and all, when that is what it reads."""
+        if self._live is not None:
+            return NetworkPicture(page())
+        return network_picture(self.shown, page)
+
     def can_undo(self) -> bool:
         return bool(self._undo)
 
@@ -342,10 +425,9 @@ class Sketch:
         self._step_history(self._redo, self._undo)
 
     def set_background(self, gray: np.ndarray) -> None:
-        """Replace the page by a picture ((H, W) uint8, dark on light); the strokes go with it and
-        undo brings them back."""
-        background = np.array(gray, np.uint8)  # our own copy: the caller may change theirs
-        background.flags.writeable = False
+        """Replace the page by a picture ((H, W) uint8, dark on light), kept at its own resolution
+        (see :func:`fit_picture`); the strokes go with it and undo brings them back."""
+        background = fit_picture(gray)
         self._leave_preview()
         self.finish_stroke()
         self._replace(Drawing(background=background))
@@ -355,14 +437,14 @@ class Sketch:
         file's, not the page's, so they are not kept."""
         self._leave_preview()
         self.finish_stroke()
-        self._replace(Drawing(d.strokes, d.background))
+        self._replace(_page_of(d))
 
     def restore(self, d: Drawing) -> None:
         """Start afresh from ``d`` (a recovered drawing): no stroke, preview or history before it."""
         self._live, self._preview = None, None
         self._undo.clear()
         self._redo.clear()
-        self._drawing = Drawing(d.strokes, d.background)
+        self._drawing = _page_of(d)
         self._tell(Change.DRAWING)
 
     def set_preview(self, d: Drawing | None) -> None:
@@ -651,8 +733,8 @@ def drawing_to_svg(d: Drawing) -> str:
              f'  <rect width="{PAGE_SIZE}" height="{PAGE_SIZE}" fill="{PAPER}"/>']
     if d.background is not None:
         height, width = d.background.shape
-        image = {"x": _num((PAGE_SIZE - width) / 2.0), "y": _num((PAGE_SIZE - height) / 2.0),
-                 "width": width, "height": height,
+        scale, (x, y) = picture_placement(height, width)
+        image = {"x": _num(x), "y": _num(y), "width": _num(width * scale), "height": _num(height * scale),
                  "xlink:href": "data:image/png;base64," + _png_base64(d.background),
                  "data-width": width, "data-height": height,
                  "data-gray": base64.b64encode(d.background.tobytes()).decode("ascii")}

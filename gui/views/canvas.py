@@ -43,11 +43,13 @@ from model.drawing import (
     Change,
     Dot,
     Drawing,
+    NetworkPicture,
     Piece,
     Quad,
     Sketch,
     SketchChange,
     StrokeData,
+    picture_placement,
     stroke_pieces,
 )
 
@@ -59,7 +61,7 @@ OUTLINE_COLOUR = QColor(255, 214, 0)  # a receptive-field outline (over a dark h
 HALO_COLOUR = QColor(0, 0, 0, 170)
 
 __all__ = ["DEFAULT_WIDTH", "ERASER_FACTOR", "MAX_WIDTH", "MIN_WIDTH", "PAGE_SIZE", "Canvas",
-           "paint_outline", "paint_page", "render_drawing"]
+           "paint_outline", "paint_page", "paint_picture", "render_drawing"]
 
 
 def paint_outline(painter: QPainter, rect: QRectF) -> None:
@@ -96,6 +98,23 @@ def paint_pieces(painter: QPainter, pieces: Sequence[Piece], erase: bool) -> Non
         painter.drawPath(path)
 
 
+def paint_picture(painter: QPainter, gray: np.ndarray) -> None:
+    """Paint a background picture where ``model.drawing.picture_placement`` puts it: fitted to
+    the page and centred, smoothly scaled from its own pixels."""
+    scale, (x, y) = picture_placement(*gray.shape)
+    painter.save()
+    painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+    # A scaled picture's edges often fall between pixels: blended, as SVG renderers draw them
+    # (so a saved .svg looks like the page). A picture at scale 1, as earlier versions stored
+    # every background, is drawn without, and by a translation rather than a target
+    # rectangle: exactly the pixels those versions drew.
+    painter.setRenderHint(QPainter.RenderHint.Antialiasing, scale != 1.0)
+    painter.translate(x, y)
+    painter.scale(scale, scale)
+    painter.drawImage(QPointF(0, 0), array_to_qimage(np.ascontiguousarray(gray)))
+    painter.restore()
+
+
 def paint_page(painter: QPainter, drawing: Drawing, scale: float, live: StrokeData | None = None):
     """Paint ``drawing`` (and ``live``, a stroke still being drawn) at ``scale`` page pixels.
 
@@ -104,12 +123,8 @@ def paint_page(painter: QPainter, drawing: Drawing, scale: float, live: StrokeDa
     """
     painter.setTransform(QTransform.fromScale(scale, scale))
     painter.fillRect(QRectF(0, 0, PAGE_SIZE, PAGE_SIZE), PAGE_COLOUR)
-    background = drawing.background
-    if background is not None:
-        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-        height, width = background.shape
-        position = QPointF((PAGE_SIZE - width) / 2.0, (PAGE_SIZE - height) / 2.0)
-        painter.drawImage(position, array_to_qimage(np.ascontiguousarray(background)))
+    if drawing.background is not None:
+        paint_picture(painter, drawing.background)
     for stroke in drawing.strokes:
         paint_pieces(painter, stroke_pieces(stroke.points), stroke.erase)
     if live is not None:  # its last piece waits for the next point (or the pen's lifting)
@@ -200,20 +215,11 @@ class Canvas(QWidget):
         self._sketch.redo()
 
     def set_background(self, gray: np.ndarray) -> None:
-        """Replace the page by a picture ((H, W) uint8, dark on light), fitted and centred.
+        """Replace the page by a picture ((H, W) uint8, dark on light), shown fitted and centred.
 
         The strokes go with it; undo brings them back.
         """
-        gray = np.ascontiguousarray(gray, np.uint8)
-        h, w = gray.shape
-        source = QImage(gray.data, w, h, gray.strides[0], QImage.Format.Format_Grayscale8).copy()
-        fitted = source.scaled(
-            PAGE_SIZE,
-            PAGE_SIZE,
-            Qt.AspectRatioMode.KeepAspectRatio,
-            Qt.TransformationMode.SmoothTransformation,
-        )
-        self._sketch.set_background(qimage_to_gray(fitted))
+        self._sketch.set_background(gray)
 
     def load_drawing(self, drawing: Drawing) -> None:
         """Replace the page by ``drawing`` (an opened file); undo brings the old page back."""
@@ -252,6 +258,12 @@ class Canvas(QWidget):
     def render_image(self, size: int) -> np.ndarray:
         """The page drawn afresh at ``size`` x ``size`` pixels (for saving), as a uint8 array."""
         return render_drawing(self._sketch.shown, size)
+
+    def network_picture(self) -> NetworkPicture:
+        """What the network should read of the page shown, with its place on the page: a page
+        that is only a background picture is that picture at its own resolution, anything else
+        the page (:meth:`image`)."""
+        return self._sketch.network_picture(self.image)
 
     # ------------------------------------------------------------------ overlays
 

@@ -182,7 +182,8 @@ def test_a_page_becomes_a_drawing_and_back(qtbot):
 
     canvas = drawn_canvas(qtbot)
     d = replace(canvas.drawing(), dataset="fashion", label=3)
-    assert (d.dataset, d.label, d.background.shape) == ("fashion", 3, (201, 280))
+    assert (d.dataset, d.label, d.background.shape) == ("fashion", 3, (90, 125))  # its own pixels
+    assert np.array_equal(d.background, np.tile(np.arange(250, 0, -2, dtype=np.uint8), (90, 1)))
     assert [len(s.points) for s in d.strokes] == [4, 4, 2, 1] and d.strokes[2].erase
     other = Canvas()
     qtbot.addWidget(other)

@@ -33,6 +33,8 @@ from model.drawing import (
     drawing_from_svg,
     drawing_to_json,
     drawing_to_svg,
+    fit_picture,
+    picture_placement,
     read_drawing,
     step_drawings,
     stroke_piece,
@@ -202,13 +204,14 @@ def test_the_svg_draws_every_stroke_as_the_canvas_does():
                 assert_commands_close(parse_path(path.get("d")), piece)
 
 
-def test_the_svg_shows_the_background_centred_as_a_png():
-    d = awkward_drawing()
+def test_the_svg_shows_the_background_fitted_and_centred_as_a_png():
+    d = awkward_drawing()  # a 91 x 125 background: 2.24 page pixels to each of its pixels
     root = ET.fromstring(drawing_to_svg(d))
     (image,) = root.findall(f"{SVG}image")
     assert list(root).index(image) == 1  # over the white page, under every stroke
-    assert (float(image.get("x")), float(image.get("y"))) == ((PAGE_SIZE - 125) / 2, (PAGE_SIZE - 91) / 2)
-    assert (image.get("width"), image.get("height")) == ("125", "91")
+    placed = [float(image.get(name)) for name in ("x", "y", "width", "height")]
+    assert placed == pytest.approx([0, (PAGE_SIZE - 91 * 2.24) / 2, PAGE_SIZE, 91 * 2.24], abs=1e-3)
+    assert (image.get("data-width"), image.get("data-height")) == ("125", "91")
     href = image.get("{http://www.w3.org/1999/xlink}href")
     assert href.startswith("data:image/png;base64,")
     with Image.open(io.BytesIO(base64.b64decode(href.split(",", 1)[1]))) as png:
@@ -680,3 +683,66 @@ def test_step_drawings_grow_stroke_by_stroke_over_the_background():
     assert [s.strokes for s in steps] == [d.strokes[: k + 1] for k in range(len(d.strokes))]
     assert all(s.background is d.background for s in steps)
     assert steps[-1].strokes == d.strokes and step_drawings(Drawing()) == []
+
+
+# ---------------------------------------------------------------- pictures, and what the network reads
+
+
+def no_page():
+    raise AssertionError("the page was rendered, but the network should read the picture itself")
+
+
+def test_a_test_image_is_kept_as_it_is_and_is_what_the_network_reads():
+    image = (np.arange(28 * 28) * 5 % 256).astype(np.uint8).reshape(28, 28)  # as 255 - test image
+    sketch = Sketch()
+    sketch.set_background(image)
+    assert np.array_equal(sketch.drawing.background, image) and sketch.drawing.background.shape == (28, 28)
+    picture = sketch.network_picture(no_page)
+    assert np.array_equal(picture.pixels, image) and picture.pixels.dtype == np.uint8
+    assert picture.scale == 10.0 and picture.offset == (0.0, 0.0)
+    assert picture.to_page(28, 28) == (280.0, 280.0)
+    assert picture.rect_to_page(3, 4, 5, 6) == (30.0, 40.0, 50.0, 60.0)
+
+
+def test_once_there_is_ink_the_network_reads_the_page():
+    sketch = Sketch()
+    sketch.set_background(np.full((28, 28), 255, np.uint8))
+    page = np.zeros((PAGE_SIZE, PAGE_SIZE), np.uint8)
+    sketch.begin_stroke(10.0, 10.0, 18.0)  # a stroke being drawn is ink too
+    assert sketch.network_picture(lambda: page).pixels is page
+    sketch.extend_stroke(100.0, 100.0, 18.0)
+    sketch.finish_stroke()
+    picture = sketch.network_picture(lambda: page)
+    assert picture.pixels is page and picture.scale == 1.0 and picture.offset == (0.0, 0.0)
+    assert picture.rect_to_page(3, 4, 5, 6) == (3.0, 4.0, 5.0, 6.0)
+    sketch.set_preview(Drawing((), sketch.drawing.background))  # a replay's first frame
+    assert sketch.network_picture(no_page).scale == 10.0
+    sketch.set_preview(None)
+    sketch.undo()  # the stroke undone: the picture alone again
+    assert sketch.network_picture(no_page).pixels.shape == (28, 28)
+    sketch.clear()  # an empty page is a (white) page
+    assert sketch.network_picture(lambda: page).pixels is page
+
+
+def test_a_picture_is_painted_fitted_to_the_page_and_centred():
+    assert picture_placement(28, 28) == (10.0, (0.0, 0.0))
+    assert picture_placement(14, 28) == (10.0, (0.0, 70.0))
+    assert picture_placement(90, 125) == (2.24, (0.0, pytest.approx((280 - 90 * 2.24) / 2)))
+    # A background of earlier versions, already fitted to the page: drawn 1:1 where they drew it.
+    assert picture_placement(201, 280) == (1.0, (0.0, 39.5))
+    assert picture_placement(280, 93) == (1.0, (93.5, 0.0))
+
+
+def test_a_large_picture_is_fitted_down_once_by_area_averaging():
+    blocks = (np.arange(280 * 140) % 251).astype(np.uint8).reshape(140, 280)
+    big = np.repeat(np.repeat(blocks, 3, axis=0), 3, axis=1)  # 420 x 840: each pixel a 3 x 3 block
+    fitted = fit_picture(big)
+    assert fitted.shape == (140, 280) and np.array_equal(fitted, blocks)
+    tall = fit_picture(np.zeros((600, 400), np.uint8))
+    assert tall.shape == (280, 187) and picture_placement(*tall.shape) == (1.0, (46.5, 0.0))
+    assert fit_picture(np.zeros((1, 5000), np.uint8)).shape == (1, 280)  # never zero pixels
+    sketch = Sketch()
+    sketch.load(Drawing(background=big))  # however it comes in
+    assert sketch.drawing.background.shape == (140, 280)
+    with pytest.raises(ValueError):
+        fit_picture(np.zeros((0, 5), np.uint8))

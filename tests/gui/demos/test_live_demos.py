@@ -147,10 +147,13 @@ def test_browser_next_random_class_and_mistakes(qtbot, make_window):
     browser.show_mistake(-1)  # before the first: wraps to the last
     assert browser.index() == mistakes[-1]
 
-    # What goes on the canvas is the test image itself, dark on white.
+    # What goes on the canvas is the test image itself, dark on white, at its own 28 x 28 ...
     page = window.canvas.drawing().background
-    assert page.shape == (280, 280)
+    assert np.array_equal(page, 255 - split.images[browser.index()])
     assert page.min() < 30 and page.max() > 225
+    # ... and what the network should read of it is those very pixels, covering the page.
+    picture = window.canvas.network_picture()
+    assert np.array_equal(picture.pixels, page) and picture.scale == 10 and picture.offset == (0, 0)
     wait_for_result(qtbot, window, lambda r: r.probabilities is not None)
 
 
