@@ -21,8 +21,8 @@ JSON::
 The autosave files of earlier versions (the same without "format", "page", "dataset" and
 "label") read too. Floats are written as Python's ``repr``, so they read back exactly.
 
-SVG: a picture that looks like the canvas in any browser (white page, the background as a PNG,
-each stroke inked with round caps and the canvas's midpoint smoothing), which also carries the
+SVG: a picture that looks like the canvas in any browser (white page, the background as a PNG
+placed as the canvas paints it, each stroke's pieces inked with round caps), which also carries the
 exact data in ``data-*`` attributes; only those are read back, never the drawn paths or the PNG.
 
 Everything read is checked; anything wrong raises :class:`DrawingFileError` with one line.
@@ -99,7 +99,7 @@ class Drawing:
     """Strokes over an optional background; equal when strokes, pixels, dataset and label are."""
 
     strokes: tuple[StrokeData, ...] = ()
-    background: np.ndarray | None = None  # (H, W) uint8, dark on white, H, W <= PAGE_SIZE; painted fitted
+    background: np.ndarray | None = None  # (H, W) uint8, dark on white, H, W <= PAGE_SIZE; see fit_picture
     dataset: str | None = None  # "mnist" | "fashion" | None
     label: int | None = None  # the true class (0..9), when the user gave one
 

@@ -60,6 +60,7 @@ MARGIN = 6  # pixels between the page and the widget's edge
 OUTLINE_COLOUR = QColor(255, 214, 0)  # a receptive-field outline (over a dark halo)
 HALO_COLOUR = QColor(0, 0, 0, 170)
 
+# The page constants are model.drawing's; the canvas's users may take them from here.
 __all__ = ["DEFAULT_WIDTH", "ERASER_FACTOR", "MAX_WIDTH", "MIN_WIDTH", "PAGE_SIZE", "Canvas",
            "paint_outline", "paint_page", "paint_picture", "render_drawing"]
 
