@@ -5,8 +5,7 @@ The file is a drawing in ``model.drawing``'s JSON format (strokes of [x, y, widt
 the background's base64 grayscale pixels; older autosaves without its "format" key read too).
 Floats are written so that they read back exactly, so a restored drawing is the very drawing
 that was saved. Writes are atomic (``model.atomic.atomic_path``): a kill mid-write leaves the
-previous autosave intact. :func:`state_to_drawing` and :func:`drawing_to_state` convert between
-the canvas's page and ``model.drawing.Drawing`` for the window's Save and Open.
+previous autosave intact.
 
 A file that cannot be read back is moved aside (``autosave.json.corrupt``) and reported in one
 line; it never stops the app from starting.
@@ -17,13 +16,11 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
 
-from gui.qimage import array_to_qimage, qimage_to_gray
-from gui.views.canvas import Canvas, PageState, Stroke
+from gui.views.canvas import Canvas
 from model.atomic import atomic_path
-from model.drawing import Drawing, DrawingFileError, StrokeData, drawing_from_json, drawing_to_json
+from model.drawing import Drawing, DrawingFileError, drawing_from_json, drawing_to_json
 
 DATA_DIR_ENV = "SKETCHSCOPE_DATA_DIR"  # overrides the data folder (tests, portable installs)
 AUTOSAVE_NAME = "autosave.json"
@@ -42,40 +39,8 @@ def data_dir() -> Path:
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
 
-def state_to_drawing(state: PageState, dataset: str | None = None, label: int | None = None) -> Drawing:
-    """The page as plain data (``model.drawing``), with the dataset and true label when known."""
-    background = None if state.background is None else qimage_to_gray(state.background)
-    strokes = tuple(StrokeData(s.erase, tuple(s.points)) for s in state.strokes)
-    return Drawing(strokes, background, dataset, label)
-
-
-def drawing_to_state(d: Drawing) -> PageState:
-    """A drawing as a page the canvas can show (its dataset and label are not part of a page)."""
-    background = None
-    if d.background is not None:
-        background = array_to_qimage(np.ascontiguousarray(d.background, np.uint8)).copy()
-    strokes = tuple(Stroke(erase=s.erase, points=list(s.points)) for s in d.strokes)
-    return PageState(background=background, strokes=strokes)
-
-
-def state_to_json(state: PageState) -> str:
-    """The page's background and strokes as JSON text (floats round-trip exactly)."""
-    try:
-        return drawing_to_json(state_to_drawing(state))
-    except DrawingFileError as exc:
-        raise AutosaveError(str(exc)) from None
-
-
-def state_from_json(text: str) -> PageState:
-    """Parse :func:`state_to_json`'s output (or an older autosave). Raises AutosaveError for anything else."""
-    try:
-        return drawing_to_state(drawing_from_json(text))
-    except DrawingFileError as exc:
-        raise AutosaveError(str(exc)) from None
-
-
-def read_autosave(path: str | os.PathLike) -> PageState | None:
-    """The saved page, or None when there is no autosave. Raises AutosaveError."""
+def read_autosave(path: str | os.PathLike) -> Drawing | None:
+    """The saved drawing, or None when there is no autosave. Raises AutosaveError."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -83,15 +48,21 @@ def read_autosave(path: str | os.PathLike) -> PageState | None:
         return None
     except (OSError, UnicodeDecodeError) as exc:
         raise AutosaveError(f"unreadable autosave ({type(exc).__name__})") from None
-    return state_from_json(text)
+    try:
+        return drawing_from_json(text)
+    except DrawingFileError as exc:
+        raise AutosaveError(str(exc)) from None
 
 
-def write_autosave(path: str | os.PathLike, state: PageState) -> None:
-    """Write ``state`` atomically: the old file stays whole until the new one replaces it.
+def write_autosave(path: str | os.PathLike, drawing: Drawing) -> None:
+    """Write ``drawing`` atomically: the old file stays whole until the new one replaces it.
 
-    Raises OSError, or AutosaveError for a page no file may hold (say, a script's NaN point).
+    Raises OSError, or AutosaveError for a drawing no file may hold (say, a script's NaN point).
     """
-    text = state_to_json(state)  # before the temporary file: a page it cannot hold writes nothing
+    try:
+        text = drawing_to_json(drawing)  # before the temporary file: what it cannot hold writes nothing
+    except DrawingFileError as exc:
+        raise AutosaveError(str(exc)) from None
     with atomic_path(path) as tmp:
         tmp.write_text(text, encoding="utf-8")
 
@@ -106,7 +77,7 @@ class Autosaver(QObject):
         super().__init__(parent)
         self._canvas = canvas
         self.path = Path(folder) / AUTOSAVE_NAME
-        self._saved: PageState | None = None  # the state last written (or read)
+        self._saved: Drawing | None = None  # the drawing last written (or read)
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.setInterval(AUTOSAVE_DELAY_MS)
@@ -121,7 +92,7 @@ class Autosaver(QObject):
     def restore(self) -> bool:
         """Put the autosaved drawing on the canvas; True if there was one with ink in it."""
         try:
-            state = read_autosave(self.path)
+            drawing = read_autosave(self.path)
         except AutosaveError as exc:
             aside = self.path.with_name(self.path.name + ".corrupt")
             try:
@@ -131,11 +102,11 @@ class Autosaver(QObject):
                 where = "left in place"
             self.sig_message.emit(f"Could not restore your last drawing: {exc}; {where}")
             return False
-        if state is None or state.empty:
-            self._saved = self._canvas.state()
+        if drawing is None or drawing.empty:
+            self._saved = self._canvas.drawing()
             return False
-        self._canvas.restore_state(state)
-        self._saved = self._canvas.state()
+        self._canvas.restore_drawing(drawing)
+        self._saved = self._canvas.drawing()
         self._timer.stop()  # what is on the page is what is on disk
         self.sig_message.emit("Restored your last drawing")
         return True
@@ -143,15 +114,15 @@ class Autosaver(QObject):
     def save_now(self) -> None:
         """Write the finished drawing now, if it changed since the last write."""
         self._timer.stop()
-        state = self._canvas.state()
-        if state is self._saved:
+        drawing = self._canvas.drawing()
+        if drawing is self._saved:
             return
         try:
-            write_autosave(self.path, state)
+            write_autosave(self.path, drawing)
         except OSError as exc:
             self.sig_message.emit(f"Could not autosave the drawing: {exc.strerror or exc}")
             return
         except AutosaveError as exc:  # a stroke no file may hold (a script's NaN, say)
             self.sig_message.emit(f"Could not autosave the drawing: {exc}")
             return
-        self._saved = state
+        self._saved = drawing

@@ -26,6 +26,7 @@ from gui.jobs import (
     TopResult,
 )
 from gui.scheduler import Scheduler
+from model.drawing import NetworkPicture
 
 # Which waiting job goes first on the live lane.
 LOAD_NOW, LIVE, FACTS, TIMELINE, PRELOAD = 50, 40, 30, 20, 0
@@ -109,12 +110,14 @@ class EngineClient(QObject):
         if self._states.get(dataset) in ("", None, "loading"):
             self._load(dataset)  # again, now urgent
 
-    def submit(self, picture: np.ndarray, dense: bool = False,
-               placement: tuple[float, float, float] = (1.0, 0.0, 0.0),
+    def submit(self, picture: NetworkPicture | np.ndarray, dense: bool = False,
                masks: np.ndarray | None = None, saliency: bool = False) -> int:
-        """Read ``picture`` for the current dataset, replacing any drawing still waiting."""
+        """Read ``picture`` (a page, or ``Canvas.network_picture()``) for the current dataset,
+        replacing any drawing still waiting."""
         self._seq += 1
-        request = LiveRequest(self._seq, self._dataset, picture, placement, dense,
+        if not isinstance(picture, NetworkPicture):
+            picture = NetworkPicture(np.asarray(picture))
+        request = LiveRequest(self._seq, self._dataset, picture, dense,
                               None if masks is None else np.array(masks, np.float32), saliency)
         self._scheduler.cancel("explore")  # the new drawing's answer carries what Explore wants
         self._scheduler.submit("live", jobs.read_drawing, self._hub, request,

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from gui.colormap import feature_grid, input_pixels
+from model.drawing import NetworkPicture
 from model.errors import ModelError, one_line
 
 if TYPE_CHECKING:  # SciPy and the engine stay off the start-up path
@@ -81,8 +82,7 @@ class LiveRequest:
 
     seq: int
     dataset: str
-    picture: np.ndarray | None  # (H, W) uint8, dark ink on white: the page, or a picture on it
-    placement: tuple[float, float, float] = (1.0, 0.0, 0.0)  # (scale, top, left) on the page
+    picture: NetworkPicture | None  # the page, or the one picture on it, and where it lies
     dense: bool = False  # also run the dense comparison network
     masks: np.ndarray | None = None  # (4, 64): channels switched off (0) for Explore
     saliency: bool = False  # Explore's saliency overlay is on
@@ -119,11 +119,11 @@ class LiveResult:
         return self.ablated if self.ablated is not None else self.prediction
 
 
-def _on_page(geometry: Geometry, placement: tuple[float, float, float]) -> Geometry:
+def _on_page(geometry: Geometry, picture: NetworkPicture) -> Geometry:
     """A geometry onto a picture, composed with where that picture lies on the page."""
     from model.preprocess import Geometry
 
-    scale, top, left = placement
+    scale, (left, top) = picture.scale, picture.offset
     return Geometry((top + geometry.offset[0] * scale, left + geometry.offset[1] * scale),
                     (geometry.scale[0] * scale, geometry.scale[1] * scale))
 
@@ -157,12 +157,12 @@ def read_drawing(hub: ModelHub, request: LiveRequest) -> LiveResult:
         image, geometry = np.asarray(request.net_input, np.float32).reshape(28, 28, 1), request.geometry
     else:
         try:
-            image, geometry = preprocess_with_geometry(request.picture, request.dataset)
+            image, geometry = preprocess_with_geometry(request.picture.pixels, request.dataset)
         except EmptyDrawing:
             return LiveResult(request.seq, request.dataset)
         except ValueError as exc:
             return LiveResult(request.seq, request.dataset, error=one_line(exc))
-        geometry = _on_page(geometry, request.placement)
+        geometry = _on_page(geometry, request.picture)
     seen = {"image": input_pixels(image), "net_input": image, "geometry": geometry}
     try:
         engine = hub.engine(request.dataset)

@@ -9,6 +9,7 @@ already up and the canvas usable.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -40,7 +41,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.autosave import Autosaver, data_dir, drawing_to_state, state_to_drawing
+from gui.autosave import Autosaver, data_dir
 from gui.demos.browser import TestSetBrowser
 from gui.demos.challenge import Challenge, ChallengeBanner
 from gui.demos.gallery_view import GalleryPanel, ask_true_label
@@ -459,7 +460,7 @@ class MainWindow(QMainWindow):
             self._warn("Cannot open the drawing", str(exc))
             return False
         self.replay.stop()
-        self.canvas.load_state(drawing_to_state(drawing))
+        self.canvas.load_drawing(drawing)
         if drawing.dataset in DATASETS:
             self.set_dataset(drawing.dataset)
         self.statusBar().showMessage(
@@ -470,7 +471,7 @@ class MainWindow(QMainWindow):
         """The drawing as a PNG, or with its strokes as .json / .svg (by the suffix)."""
         path = Path(path)
         if path.suffix.lower() in DRAWING_SUFFIXES:
-            write_drawing(path, state_to_drawing(self.canvas.state(), self._dataset))
+            write_drawing(path, replace(self.canvas.drawing(), dataset=self._dataset))
             return path
         return write_png(path, self.canvas.render_image(SAVE_SIZE))
 
@@ -498,12 +499,14 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ inference
 
     def _submit(self) -> None:
-        self._on_image_changed(self.canvas.image())
-
-    def _on_image_changed(self, image: np.ndarray) -> None:
+        """Read what is on the page: the picture itself when the page is only a picture (a test
+        image is then read exactly as the evaluation reads it), else the page."""
         self.explore_link.hide_overlays()  # they describe the drawing before this change
-        self._client.submit(image, dense=self.compare_action.isChecked(),
+        self._client.submit(self.canvas.network_picture(), dense=self.compare_action.isChecked(),
                             **self.explore_link.live_options())
+
+    def _on_image_changed(self, _page: np.ndarray) -> None:
+        self._submit()
 
     def _on_compare_changed(self) -> None:
         self._settings.setValue("compare_dense", self.compare_action.isChecked())
@@ -702,8 +705,7 @@ class MainWindow(QMainWindow):
             label = ask_true_label(self, names, predicted, confidence)
             if label is None:
                 return False
-        state = self.canvas.state()
-        strokes = drawing_to_json(state_to_drawing(state, result.dataset, label))
+        strokes = drawing_to_json(replace(self.canvas.drawing(), dataset=result.dataset, label=label))
         try:
             self.gallery.add(self.canvas.render_image(PAGE_SIZE), result.dataset, label,
                              predicted, confidence, strokes)
@@ -732,7 +734,7 @@ class MainWindow(QMainWindow):
             return
         self.replay.stop()
         self.set_dataset(item.dataset)
-        self.canvas.load_state(drawing_to_state(drawing))
+        self.canvas.load_drawing(drawing)
 
     # ------------------------------------------------------------------ small handlers
 

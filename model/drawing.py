@@ -1,7 +1,16 @@
-"""Drawings that keep their strokes: plain data, saved as ``.json`` or ``.svg`` and read back exactly.
+"""The drawing: plain data, its geometry, the editable page with its undo history, and its files.
 
-A :class:`Drawing` is what the canvas holds (strokes of (x, y, width) points in page pixels over
-an optional background picture) plus, when the user gave them, the dataset and the true label.
+A :class:`Drawing` is what is on the page (strokes of (x, y, width) points in page pixels over an
+optional background picture, kept at its own resolution and fitted to the page when painted)
+plus, when the user gave them, the dataset and the true label. It is immutable; :class:`Sketch`
+is the page being edited (the current drawing, the stroke being drawn, undo and redo, a
+replay's preview) and tells its views what changed through plain callbacks. ``gui.views.canvas``
+is such a view: it paints what this module says and keeps no copy of it. Nothing here imports Qt.
+
+Strokes are smoothed with the midpoint method (:func:`stroke_pieces`): between two points the
+ink follows a quadratic curve from the middle of one segment to the middle of the next, with the
+point itself as the control point, so fast strokes come out as curves rather than polylines.
+The canvas and the SVG writer draw the same pieces.
 
 JSON::
 
@@ -12,8 +21,8 @@ JSON::
 The autosave files of earlier versions (the same without "format", "page", "dataset" and
 "label") read too. Floats are written as Python's ``repr``, so they read back exactly.
 
-SVG: a picture that looks like the canvas in any browser (white page, the background as a PNG,
-each stroke inked with round caps and the canvas's midpoint smoothing), which also carries the
+SVG: a picture that looks like the canvas in any browser (white page, the background as a PNG
+placed as the canvas paints it, each stroke's pieces inked with round caps), which also carries the
 exact data in ``data-*`` attributes; only those are read back, never the drawn paths or the PNG.
 
 Everything read is checked; anything wrong raises :class:`DrawingFileError` with one line.
@@ -27,8 +36,9 @@ import json
 import numbers
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,10 +50,12 @@ from model.datasets import DATASET_NAMES
 if TYPE_CHECKING:  # the XML modules load when an SVG is read or written, not at start-up
     import xml.etree.ElementTree as ET
 
-PAGE_SIZE = 280  # page pixels; the same as gui.views.canvas.PAGE_SIZE
-INK = "#141414"  # gui.views.canvas.INK_COLOUR
-PAPER = "#ffffff"  # gui.views.canvas.PAGE_COLOUR: the page, and what the eraser paints
-ERASER_FACTOR = 2.0  # gui.views.canvas.ERASER_FACTOR: the eraser is this much wider than its width
+PAGE_SIZE = 280  # page pixels: 10 for each pixel of the network's 28 x 28 input
+INK = "#141414"
+PAPER = "#ffffff"  # the page, and what the eraser paints; white whatever the theme: the models expect it
+ERASER_FACTOR = 2.0  # the eraser is this much wider than its width
+DEFAULT_WIDTH = 18.0  # page pixels: about what MNIST's pen is on its 28 x 28 grid
+MIN_WIDTH, MAX_WIDTH = 2.0, 60.0  # the brush's range, in page pixels
 FORMAT = "sketchscope-drawing"
 FORMAT_VERSION = 1
 DRAWING_SUFFIXES = (".json", ".svg")
@@ -87,7 +99,7 @@ class Drawing:
     """Strokes over an optional background; equal when strokes, pixels, dataset and label are."""
 
     strokes: tuple[StrokeData, ...] = ()
-    background: np.ndarray | None = None  # (H, W) uint8, dark on white, H, W <= PAGE_SIZE, centred
+    background: np.ndarray | None = None  # (H, W) uint8, dark on white, H, W <= PAGE_SIZE; see fit_picture
     dataset: str | None = None  # "mnist" | "fashion" | None
     label: int | None = None  # the true class (0..9), when the user gave one
 
@@ -101,6 +113,374 @@ class Drawing:
         return (self.strokes, self.dataset, self.label) == (other.strokes, other.dataset, other.label)
 
     __hash__ = None  # type: ignore[assignment]  # holds an array
+
+    @property
+    def empty(self) -> bool:
+        """Nothing on the page: no background and no strokes."""
+        return self.background is None and not self.strokes
+
+
+# ---------------------------------------------------------------------------- geometry
+
+XY = tuple[float, float]
+Rect = tuple[float, float, float, float]  # x, y, width, height
+
+
+@dataclass(frozen=True)
+class Line:
+    """A straight piece of a stroke, ``width`` page pixels wide (the eraser's factor not applied)."""
+
+    start: XY
+    end: XY
+    width: float
+
+
+@dataclass(frozen=True)
+class Quad:
+    """A quadratic curve from ``start`` to ``end``, pulled towards ``control``."""
+
+    start: XY
+    control: XY
+    end: XY
+    width: float
+
+
+@dataclass(frozen=True)
+class Dot:
+    """A click: a round dot ``width`` across."""
+
+    centre: XY
+    width: float
+
+
+Piece = Line | Quad | Dot
+
+
+def _mid(points: Sequence[Point], i: int) -> XY:
+    (x0, y0, _), (x1, y1, _) = points[i], points[i + 1]
+    return ((x0 + x1) / 2.0, (y0 + y1) / 2.0)
+
+
+def stroke_piece(points: Sequence[Point], k: int) -> Piece:
+    """Piece ``k`` of the stroke through ``points``, smoothed by midpoints, as wide as point k.
+
+    Piece 0 is a line from the first point to the middle of the first segment; piece k a
+    quadratic curve from middle to middle through point k; the last a line to the last point.
+    So every piece but the last ends where the next one starts, and piece k can be drawn as
+    soon as point k + 1 exists. A stroke of one point is one dot.
+    """
+    n = len(points)
+    x, y, width = points[k]
+    if n == 1:
+        return Dot((x, y), width)
+    if k == 0:
+        return Line((x, y), _mid(points, 0), width)
+    if k < n - 1:
+        return Quad(_mid(points, k - 1), (x, y), _mid(points, k), width)
+    return Line(_mid(points, k - 1), (x, y), width)
+
+
+def stroke_pieces(points: Sequence[Point], first: int = 0, last: int | None = None) -> list[Piece]:
+    """Pieces ``first`` .. ``last`` (by default all) of the stroke through ``points``."""
+    last = len(points) - 1 if last is None else last
+    return [stroke_piece(points, k) for k in range(first, last + 1)]
+
+
+def step_drawings(d: Drawing) -> list[Drawing]:
+    """The page after each stroke, for a replay: step k holds the background and strokes 0..k."""
+    return [Drawing(d.strokes[: k + 1], d.background) for k in range(len(d.strokes))]
+
+
+# ---------------------------------------------------------------------------- background pictures
+
+
+def fit_picture(gray: np.ndarray) -> np.ndarray:
+    """A picture as a background: a read-only (H, W) uint8 copy at its own resolution, or, when
+    its longer side is over PAGE_SIZE, fitted down to PAGE_SIZE once (by area averaging).
+
+    A small picture (a 28 x 28 test image) keeps its pixels: the page is painted from them and
+    the network can read them as they are (:func:`network_picture`).
+    """
+    gray = np.array(gray, np.uint8, order="C")
+    if gray.ndim != 2 or gray.size == 0:
+        raise ValueError(f"a background is an (H, W) picture of at least one pixel, not {gray.shape}")
+    height, width = gray.shape
+    longer = max(height, width)
+    if longer > PAGE_SIZE:
+        from PIL import Image
+
+        size = (max(1, round(width * PAGE_SIZE / longer)), max(1, round(height * PAGE_SIZE / longer)))
+        gray = np.array(Image.fromarray(gray).resize(size, Image.Resampling.BOX))
+    gray.flags.writeable = False  # a drawing in the undo history must not change behind its back
+    return gray
+
+
+def picture_placement(height: int, width: int) -> tuple[float, XY]:
+    """Where a background of ``height`` x ``width`` pixels is painted: fitted to the page (its
+    longer side is the page's side) and centred. Returns (scale, (x, y)): picture pixel (i, j)'s
+    top-left corner lies at page pixel (x + j * scale, y + i * scale).
+
+    A background of earlier versions, already fitted to the page, is placed at scale 1 where
+    those versions put it.
+    """
+    scale = PAGE_SIZE / max(height, width)
+    return scale, ((PAGE_SIZE - width * scale) / 2.0, (PAGE_SIZE - height * scale) / 2.0)
+
+
+@dataclass(frozen=True, eq=False)
+class NetworkPicture:
+    """The picture the network should read, and where it lies on the page.
+
+    ``pixels``: (H, W) uint8, dark on white. ``scale`` page pixels per picture pixel and
+    ``offset`` (x, y), the page position of the picture's top-left corner, so that anything
+    found in the picture (a receptive field, say) can be outlined on the page.
+    """
+
+    pixels: np.ndarray
+    scale: float = 1.0
+    offset: XY = (0.0, 0.0)
+
+    def to_page(self, x: float, y: float) -> XY:
+        """Picture position (x, y) (pixel edges, so (W, H) is the far corner) -> page position."""
+        return (self.offset[0] + x * self.scale, self.offset[1] + y * self.scale)
+
+    def rect_to_page(self, x: float, y: float, width: float, height: float) -> Rect:
+        """A rectangle of picture pixels -> the same rectangle on the page, as (x, y, width, height)."""
+        left, top = self.to_page(x, y)
+        return (left, top, width * self.scale, height * self.scale)
+
+
+def network_picture(d: Drawing, page: Callable[[], np.ndarray]) -> NetworkPicture:
+    """What the network should read of ``d``: a page that is only a background picture is that
+    picture itself, at its own resolution (a 28 x 28 test image is read exactly as the evaluation
+    reads it, not scaled up and back down); anything else is the page, which ``page()`` renders.
+    """
+    if d.background is not None and not d.strokes:
+        scale, offset = picture_placement(*d.background.shape)
+        return NetworkPicture(d.background, scale, offset)
+    return NetworkPicture(page())
+
+
+# ---------------------------------------------------------------------------- editing
+
+HISTORY_LIMIT = 200  # undo steps kept
+MIN_STEP = 0.25  # page pixels: a pen that moved less along both axes has not moved a visible distance
+
+
+class Change(Enum):
+    """What changed in a :class:`Sketch`, and so what its views must redraw."""
+
+    STROKE_BEGUN = "stroke begun"  # nothing to draw yet; "is empty" changed
+    STROKE_EXTENDED = "stroke extended"  # one more piece of the stroke being drawn can be drawn
+    STROKE_FINISHED = "stroke finished"  # its last piece; the stroke is now the drawing's last
+    DRAWING = "drawing"  # the drawing was replaced (clear, undo, redo, background, load, restore)
+    PREVIEW = "preview"  # set_preview showed another drawing, or the drawing again
+    PREVIEW_ENDED = "preview ended"  # the user drew or edited, so the preview gave way to the drawing
+
+
+@dataclass(frozen=True)
+class SketchChange:
+    """One change, told to every callback; ``pieces`` (with ``erase``) is the ink that a
+    STROKE_EXTENDED or STROKE_FINISHED added, so a view can paint it without repainting the page."""
+
+    kind: Change
+    erase: bool = False
+    pieces: tuple[Piece, ...] = ()
+
+
+def _page_of(d: Drawing) -> Drawing:
+    """``d`` as a page: its strokes over its background, brought in by :func:`fit_picture`."""
+    return Drawing(d.strokes, None if d.background is None else fit_picture(d.background))
+
+
+class Sketch:
+    """The page being edited: the current :class:`Drawing`, the stroke being drawn, undo and redo,
+    and a preview (a replay shows the drawing as it grew without touching it or its history).
+
+    Every edit finishes the stroke being drawn first and ends a preview; undo steps are whole
+    drawings, at most ``history_limit`` of them. Views subscribe a callback and redraw from the
+    :class:`SketchChange` they are given; they keep no copy of the drawing.
+    """
+
+    def __init__(self, history_limit: int = HISTORY_LIMIT):
+        self.history_limit = history_limit
+        self._drawing = Drawing()
+        self._undo: list[Drawing] = []
+        self._redo: list[Drawing] = []
+        self._live: list[Point] | None = None  # the stroke being drawn, not yet in the drawing
+        self._live_erase = False
+        self._preview: Drawing | None = None
+        self._callbacks: list[Callable[[SketchChange], None]] = []
+
+    # ------------------------------------------------------------------ callbacks
+
+    def subscribe(self, callback: Callable[[SketchChange], None]) -> None:
+        """Call ``callback(change)`` after every change, in the order of subscribing."""
+        self._callbacks.append(callback)
+
+    def unsubscribe(self, callback: Callable[[SketchChange], None]) -> None:
+        self._callbacks.remove(callback)
+
+    def _tell(self, kind: Change, erase: bool = False, pieces: tuple[Piece, ...] = ()) -> None:
+        change = SketchChange(kind, erase, pieces)
+        for callback in list(self._callbacks):
+            callback(change)
+
+    # ------------------------------------------------------------------ reading
+
+    @property
+    def drawing(self) -> Drawing:
+        """The finished drawing (without the stroke being drawn); a new object after every edit."""
+        return self._drawing
+
+    @property
+    def preview(self) -> Drawing | None:
+        return self._preview
+
+    @property
+    def shown(self) -> Drawing:
+        """What the page shows: the preview while there is one, else the drawing."""
+        return self._drawing if self._preview is None else self._preview
+
+    @property
+    def in_stroke(self) -> bool:
+        """A stroke is being drawn."""
+        return self._live is not None
+
+    @property
+    def live_stroke(self) -> StrokeData | None:
+        """The stroke being drawn, as it is so far; None when there is none."""
+        return None if self._live is None else StrokeData(self._live_erase, tuple(self._live))
+
+    def is_empty(self) -> bool:
+        return self._drawing.empty and self._live is None
+
+    def network_picture(self, page: Callable[[], np.ndarray]) -> NetworkPicture:
+        """What the network should read of the page shown (see :func:`network_picture`);
+        ``page()`` renders the page, stroke being drawn and all, when that is what it reads."""
+        if self._live is not None:
+            return NetworkPicture(page())
+        return network_picture(self.shown, page)
+
+    def can_undo(self) -> bool:
+        return bool(self._undo)
+
+    def can_redo(self) -> bool:
+        return bool(self._redo)
+
+    # ------------------------------------------------------------------ strokes
+
+    def begin_stroke(self, x: float, y: float, width: float, erase: bool = False) -> None:
+        self._leave_preview()
+        self.finish_stroke()
+        self._live, self._live_erase = [(x, y, width)], bool(erase)
+        self._tell(Change.STROKE_BEGUN)
+
+    def extend_stroke(self, x: float, y: float, width: float) -> bool:
+        """Add a point to the stroke being drawn; False (nothing added) when there is no stroke
+        or the pen has not moved a visible distance."""
+        live = self._live
+        if live is None:
+            return False
+        last = live[-1]
+        if abs(last[0] - x) < MIN_STEP and abs(last[1] - y) < MIN_STEP:
+            return False
+        live.append((x, y, width))
+        self._tell(Change.STROKE_EXTENDED, self._live_erase, (stroke_piece(live, len(live) - 2),))
+        return True
+
+    def finish_stroke(self) -> None:
+        """Put the stroke being drawn into the drawing (an undo step); nothing when there is none."""
+        if self._live is None:
+            return
+        stroke = StrokeData(self._live_erase, tuple(self._live))
+        self._live = None
+        self._push(Drawing((*self._drawing.strokes, stroke), self._drawing.background))
+        last = stroke_piece(stroke.points, len(stroke.points) - 1)
+        self._tell(Change.STROKE_FINISHED, stroke.erase, (last,))
+
+    def add_stroke(self, points: Iterable[Point], erase: bool = False) -> None:
+        """A whole stroke at once, through (x, y, width) points (for scripts)."""
+        self.finish_stroke()
+        for i, (x, y, width) in enumerate(points):
+            if i == 0:
+                self.begin_stroke(x, y, width, erase)
+            else:
+                self.extend_stroke(x, y, width)
+        self.finish_stroke()
+
+    # ------------------------------------------------------------------ whole drawings
+
+    def clear(self) -> None:
+        """Wipe the page (undoable)."""
+        self._leave_preview()
+        self.finish_stroke()
+        if not self._drawing.empty:
+            self._replace(Drawing())
+
+    def undo(self) -> None:
+        self._step_history(self._undo, self._redo)
+
+    def redo(self) -> None:
+        self._step_history(self._redo, self._undo)
+
+    def set_background(self, gray: np.ndarray) -> None:
+        """Replace the page by a picture ((H, W) uint8, dark on light), kept at its own resolution
+        (see :func:`fit_picture`); the strokes go with it and undo brings them back."""
+        background = fit_picture(gray)
+        self._leave_preview()
+        self.finish_stroke()
+        self._replace(Drawing(background=background))
+
+    def load(self, d: Drawing) -> None:
+        """Replace the page by ``d`` (an opened drawing), undoably. Its dataset and label are the
+        file's, not the page's, so they are not kept."""
+        self._leave_preview()
+        self.finish_stroke()
+        self._replace(_page_of(d))
+
+    def restore(self, d: Drawing) -> None:
+        """Start afresh from ``d`` (a recovered drawing): no stroke, preview or history before it."""
+        self._live, self._preview = None, None
+        self._undo.clear()
+        self._redo.clear()
+        self._drawing = _page_of(d)
+        self._tell(Change.DRAWING)
+
+    def set_preview(self, d: Drawing | None) -> None:
+        """Show ``d`` instead of the drawing, leaving the drawing and its history alone; None shows
+        the drawing again. Drawing or editing ends a preview (PREVIEW_ENDED)."""
+        self.finish_stroke()
+        if d is self._preview:
+            return
+        self._preview = d
+        self._tell(Change.PREVIEW)
+
+    # ------------------------------------------------------------------ history
+
+    def _leave_preview(self) -> None:
+        if self._preview is not None:
+            self._preview = None
+            self._tell(Change.PREVIEW_ENDED)
+
+    def _push(self, d: Drawing) -> None:
+        self._undo.append(self._drawing)
+        del self._undo[: -self.history_limit]
+        self._redo.clear()
+        self._drawing = d
+
+    def _replace(self, d: Drawing) -> None:
+        self._push(d)
+        self._tell(Change.DRAWING)
+
+    def _step_history(self, back_to: list[Drawing], keep_in: list[Drawing]) -> None:
+        """Go to the newest drawing of ``back_to``, keeping the current one in ``keep_in``."""
+        self._leave_preview()
+        self.finish_stroke()
+        if back_to:
+            keep_in.append(self._drawing)
+            self._drawing = back_to.pop()
+            self._tell(Change.DRAWING)
 
 
 # ---------------------------------------------------------------------------- checking
@@ -295,27 +675,14 @@ def _attrs(values: dict[str, object]) -> str:
     return " ".join(f'{name}="{escape(str(value), _ESCAPES)}"' for name, value in values.items())
 
 
-def _path_pieces(points: tuple[Point, ...]) -> list[tuple[str, float]]:
-    """gui.views.canvas's midpoint smoothing as SVG path data: (d, width) per piece, one piece per point.
+def _xy(point: XY) -> str:
+    return f"{_num(point[0])},{_num(point[1])}"
 
-    Piece 0 is a line from the first point to the middle of the first segment; piece k a
-    quadratic curve from middle to middle through point k; the last a line to the last point.
-    """
-    def mid(i: int) -> str:
-        (x0, y0, _), (x1, y1, _) = points[i], points[i + 1]
-        return f"{_num((x0 + x1) / 2.0)},{_num((y0 + y1) / 2.0)}"
 
-    n = len(points)
-    pieces = []
-    for k, (x, y, width) in enumerate(points):
-        here = f"{_num(x)},{_num(y)}"
-        if k == 0:
-            pieces.append((f"M{here} L{mid(0)}", width))
-        elif k < n - 1:
-            pieces.append((f"M{mid(k - 1)} Q{here} {mid(k)}", width))
-        else:
-            pieces.append((f"M{mid(k - 1)} L{here}", width))
-    return pieces
+def _svg_path(piece: Line | Quad) -> str:
+    if isinstance(piece, Quad):
+        return f"M{_xy(piece.start)} Q{_xy(piece.control)} {_xy(piece.end)}"
+    return f"M{_xy(piece.start)} L{_xy(piece.end)}"
 
 
 def _svg_stroke(stroke: StrokeData) -> list[str]:
@@ -325,18 +692,19 @@ def _svg_stroke(stroke: StrokeData) -> list[str]:
     group = _attrs({"class": "stroke", "data-erase": str(stroke.erase).lower(), "data-points": data,
                     "fill": "none", "stroke": colour, "stroke-linecap": "round", "stroke-linejoin": "round"})
     lines = [f"  <g {group}>"]
-    points = stroke.points
-    if len(points) == 1:  # a click is a dot
-        x, y, width = points[0]
-        circle = {"cx": _num(x), "cy": _num(y), "r": repr(width * factor / 2.0), "fill": colour,
-                  "stroke": "none"}
+    pieces = stroke_pieces(stroke.points)
+    if isinstance(pieces[0], Dot):  # a click
+        dot = pieces[0]
+        circle = {"cx": _num(dot.centre[0]), "cy": _num(dot.centre[1]), "r": repr(dot.width * factor / 2.0),
+                  "fill": colour, "stroke": "none"}
         lines.append(f"    <circle {_attrs(circle)}/>")
-    elif len({p[2] for p in points}) == 1:  # one width: one path (a piece's end is the next's start)
-        d = " ".join(piece if k == 0 else piece.split(" ", 1)[1]
-                     for k, (piece, _) in enumerate(_path_pieces(points)))
-        lines.append(f"    <path {_attrs({'d': d, 'stroke-width': repr(points[0][2] * factor)})}/>")
+        return [*lines, "  </g>"]
+    paths = [(_svg_path(piece), piece.width) for piece in pieces if not isinstance(piece, Dot)]
+    if len({width for _, width in paths}) == 1:  # one width: one path (a piece's end is the next's start)
+        d = " ".join(path if k == 0 else path.split(" ", 1)[1] for k, (path, _) in enumerate(paths))
+        lines.append(f"    <path {_attrs({'d': d, 'stroke-width': repr(paths[0][1] * factor)})}/>")
     else:  # pen pressure: each piece at its own width, as the canvas draws it
-        for d, width in _path_pieces(points):
+        for d, width in paths:
             lines.append(f"    <path {_attrs({'d': d, 'stroke-width': repr(width * factor)})}/>")
     lines.append("  </g>")
     return lines
@@ -365,8 +733,8 @@ def drawing_to_svg(d: Drawing) -> str:
              f'  <rect width="{PAGE_SIZE}" height="{PAGE_SIZE}" fill="{PAPER}"/>']
     if d.background is not None:
         height, width = d.background.shape
-        image = {"x": _num((PAGE_SIZE - width) / 2.0), "y": _num((PAGE_SIZE - height) / 2.0),
-                 "width": width, "height": height,
+        scale, (x, y) = picture_placement(height, width)
+        image = {"x": _num(x), "y": _num(y), "width": _num(width * scale), "height": _num(height * scale),
                  "xlink:href": "data:image/png;base64," + _png_base64(d.background),
                  "data-width": width, "data-height": height,
                  "data-gray": base64.b64encode(d.background.tobytes()).decode("ascii")}

@@ -21,17 +21,13 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLa
 from gui.demos.timeline import TimelinePlot
 from gui.engine_client import EngineClient
 from gui.jobs import Timeline
-from gui.views.canvas import Canvas, PageState, Stroke, render_state
+from gui.views.canvas import Canvas, render_drawing
+from model.drawing import Drawing, StrokeData, step_drawings
 
 STROKE_MS = 700.0  # one stroke at 1x speed
 PAUSE_MS = 250.0  # between strokes at 1x speed
 FRAME_MS = 16  # the animation's tick: about 60 frames a second
 SPEEDS = (0.25, 0.5, 1.0, 2.0, 4.0, 8.0)  # the speed slider's stops
-
-
-def step_states(state: PageState) -> list[PageState]:
-    """The page after each stroke: step k holds the background and strokes 0..k."""
-    return [PageState(state.background, state.strokes[: k + 1]) for k in range(len(state.strokes))]
 
 
 class ReplayController(QObject):
@@ -55,7 +51,7 @@ class ReplayController(QObject):
         self._canvas = canvas
         self._client = client
         self._speed = 1.0
-        self._state: PageState | None = None  # the drawing being replayed
+        self._drawing: Drawing | None = None  # the drawing being replayed
         self._started = 0.0
         self._probabilities: np.ndarray | None = None
         self._stroke = 0  # the stroke being drawn now
@@ -78,17 +74,17 @@ class ReplayController(QObject):
 
     def active(self) -> bool:
         """A replay is on the page (running or paused)."""
-        return self._state is not None and self._canvas.preview() is not None
+        return self._drawing is not None and self._canvas.preview() is not None
 
     def _current(self) -> bool:
         """The drawing last replayed is still the canvas's drawing (so seeking makes sense)."""
-        return self._state is not None and self._canvas.state() is self._state
+        return self._drawing is not None and self._canvas.drawing() is self._drawing
 
     def running(self) -> bool:
         return self._timer.isActive()
 
     def steps(self) -> int:
-        return len(self._state.strokes) if self._current() else 0
+        return len(self._drawing.strokes) if self._current() else 0
 
     def step(self) -> int:
         return self._step
@@ -100,17 +96,17 @@ class ReplayController(QObject):
     def start(self, dataset: str | None = None) -> bool:
         """Replay the canvas's drawing from its first stroke; False when there is none."""
         self.stop()
-        state = self._canvas.state()
-        if not state.strokes:
+        drawing = self._canvas.drawing()
+        if not drawing.strokes:
             self.sig_message.emit("Nothing to replay: draw something first")
             return False
         self._started = time.perf_counter()
-        self._state = state
+        self._drawing = drawing
         self._probabilities = None
-        pages = [render_state(s) for s in step_states(state)]
+        pages = [render_drawing(d) for d in step_drawings(drawing)]
         self._client.request_timeline(pages, dataset)
         self._stroke, self._elapsed, self._step = 0, 0.0, -1
-        self._show(PageState(state.background, ()))
+        self._show(())
         self.resume()
         return True
 
@@ -123,10 +119,10 @@ class ReplayController(QObject):
         if not self._current():
             self.start()
             return
-        if self._stroke >= len(self._state.strokes):  # at the end: from the start again
+        if self._stroke >= len(self._drawing.strokes):  # at the end: from the start again
             self._stroke, self._elapsed = 0, 0.0
             self._set_step(-1)
-            self._show(PageState(self._state.background, ()))
+            self._show(())
         self._last_tick = time.perf_counter()
         self._timer.start()
         self.sig_running_changed.emit(True)
@@ -143,24 +139,25 @@ class ReplayController(QObject):
         if not self._current():
             return
         self.pause()
-        step = int(min(max(step, -1), len(self._state.strokes) - 1))
+        step = int(min(max(step, -1), len(self._drawing.strokes) - 1))
         self._stroke, self._elapsed = step + 1, 0.0
-        self._show(PageState(self._state.background, self._state.strokes[: step + 1]))
+        self._show(self._drawing.strokes[: step + 1])
         self._set_step(step)
 
     def stop(self) -> None:
         """End the replay: the page shows the drawing again."""
-        was = self._state is not None
+        was = self._drawing is not None
         self._timer.stop()
-        self._state = None
+        self._drawing = None
         self._canvas.set_preview(None)
         if was:
             self.sig_running_changed.emit(False)
 
     # ------------------------------------------------------------------ animation
 
-    def _show(self, state: PageState) -> None:
-        self._canvas.set_preview(state)
+    def _show(self, strokes: tuple[StrokeData, ...]) -> None:
+        """Preview the drawing's background with ``strokes`` over it."""
+        self._canvas.set_preview(Drawing(strokes, self._drawing.background))
 
     def _set_step(self, step: int) -> None:
         if step != self._step:
@@ -176,11 +173,10 @@ class ReplayController(QObject):
     def advance(self, ms: float) -> None:
         """Move the replay on by ``ms`` milliseconds at 1x (the timer calls it with 0 after
         adding the real time; tests call it directly)."""
-        state = self._state
-        if state is None:
+        if self._drawing is None:
             return
         self._elapsed += ms
-        strokes = state.strokes
+        strokes = self._drawing.strokes
         while self._stroke < len(strokes) and self._elapsed >= STROKE_MS + PAUSE_MS:
             self._elapsed -= STROKE_MS + PAUSE_MS
             self._stroke += 1
@@ -195,9 +191,9 @@ class ReplayController(QObject):
         else:
             stroke = strokes[self._stroke]
             n = max(1, int(np.ceil(len(stroke.points) * self._elapsed / STROKE_MS)))
-            shown = (*done, Stroke(stroke.erase, stroke.points[:n]))
+            shown = (*done, StrokeData(stroke.erase, stroke.points[:n]))
             self._set_step(self._stroke - 1)
-        self._show(PageState(state.background, shown))
+        self._show(shown)
 
     def _finish(self) -> None:
         self._timer.stop()

@@ -128,8 +128,9 @@ def bench_inference(predictor, keras_model, runs: int) -> tuple[float, float]:
 def bench_worker(predictor, runs: int) -> list[float]:
     """Milliseconds of the worker's whole job for one drawing (no Qt involved)."""
     from gui.jobs import LiveRequest, ModelHub, read_drawing
+    from model.drawing import NetworkPicture
 
-    page = _digit_page()
+    page = NetworkPicture(_digit_page())
     hub = ModelHub(lambda dataset: predictor)
     read_drawing(hub, LiveRequest(0, "mnist", page))
     times = []

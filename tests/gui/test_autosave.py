@@ -11,11 +11,10 @@ from gui.autosave import (
     DATA_DIR_ENV,
     AutosaveError,
     read_autosave,
-    state_from_json,
-    state_to_json,
+    write_autosave,
 )
 from gui.main_window import MainWindow
-from gui.views.canvas import PageState
+from model.drawing import Drawing
 
 from .conftest import FakeLoader, draw, line
 
@@ -124,7 +123,7 @@ def test_an_unwritable_data_folder_is_a_message_not_a_crash(qtbot, settings, tmp
     assert window.statusBar().currentMessage().startswith("Could not autosave")
 
 
-def test_a_background_picture_round_trips(qtbot):
+def test_a_background_picture_round_trips(qtbot, autosave_file):
     from gui.views.canvas import Canvas
 
     canvas = Canvas()
@@ -132,18 +131,22 @@ def test_a_background_picture_round_trips(qtbot):
     gradient = np.tile(np.arange(0, 250, 2, dtype=np.uint8), (90, 1))  # 90 x 125, not square
     canvas.set_background(gradient)
     canvas.add_stroke([(10.5, 20.25, 7.0), (30.0, 40.0, 7.0)])
-    state = state_from_json(state_to_json(canvas.state()))
+    autosave_file.parent.mkdir(parents=True)
+    write_autosave(autosave_file, canvas.drawing())
     other = Canvas()
     qtbot.addWidget(other)
-    other.restore_state(state)
+    other.restore_drawing(read_autosave(autosave_file))
     assert other.strokes() == canvas.strokes()
     assert np.array_equal(other.image(), canvas.image())
 
 
-def test_the_json_rejects_what_it_did_not_write():
+def test_the_json_rejects_what_it_did_not_write(autosave_file):
+    autosave_file.parent.mkdir(parents=True)
+    autosave_file.write_text('{"version": 1, "strokes": [{"erase": false, "points": []}]}')
     with pytest.raises(AutosaveError):
-        state_from_json('{"version": 1, "strokes": [{"erase": false, "points": []}]}')
-    assert state_from_json(state_to_json(PageState())).empty
+        read_autosave(autosave_file)
+    write_autosave(autosave_file, Drawing())
+    assert read_autosave(autosave_file).empty
 
 
 # ---------------------------------------------------------------- the page as model.drawing data
@@ -173,16 +176,18 @@ def drawn_canvas(qtbot):
 
 
 def test_a_page_becomes_a_drawing_and_back(qtbot):
-    from gui.autosave import drawing_to_state, state_to_drawing
+    from dataclasses import replace
+
     from gui.views.canvas import Canvas
 
     canvas = drawn_canvas(qtbot)
-    d = state_to_drawing(canvas.state(), dataset="fashion", label=3)
-    assert (d.dataset, d.label, d.background.shape) == ("fashion", 3, (201, 280))
+    d = replace(canvas.drawing(), dataset="fashion", label=3)
+    assert (d.dataset, d.label, d.background.shape) == ("fashion", 3, (90, 125))  # its own pixels
+    assert np.array_equal(d.background, np.tile(np.arange(250, 0, -2, dtype=np.uint8), (90, 1)))
     assert [len(s.points) for s in d.strokes] == [4, 4, 2, 1] and d.strokes[2].erase
     other = Canvas()
     qtbot.addWidget(other)
-    other.restore_state(drawing_to_state(d))
+    other.restore_drawing(d)
     assert other.strokes() == canvas.strokes()
     assert np.array_equal(other.image(), canvas.image())
 
@@ -193,12 +198,11 @@ def test_the_svg_looks_like_the_canvas(qtbot):
     from PySide6.QtGui import QImage, QPainter
     from PySide6.QtSvg import QSvgRenderer
 
-    from gui.autosave import state_to_drawing
     from gui.qimage import qimage_to_gray
     from model.drawing import drawing_to_svg
 
     canvas = drawn_canvas(qtbot)
-    renderer = QSvgRenderer(QByteArray(drawing_to_svg(state_to_drawing(canvas.state())).encode()))
+    renderer = QSvgRenderer(QByteArray(drawing_to_svg(canvas.drawing()).encode()))
     assert renderer.isValid() and renderer.defaultSize().width() == 560
     image = QImage(560, 560, QImage.Format.Format_Grayscale8)
     image.fill(0)
@@ -230,5 +234,5 @@ def test_an_autosave_from_an_earlier_version_is_restored(qtbot, settings, autosa
     autosave_file.write_text('{"version": 1, "strokes": [{"erase": false, "points": '
                              '[[60, 40, 18.0], [200.5, 230.25, 18.0]]}], "background": null}')
     window = restart(qtbot, settings)
-    assert [s.points for s in window.canvas.strokes()] == [[(60.0, 40.0, 18.0), (200.5, 230.25, 18.0)]]
+    assert [list(s.points) for s in window.canvas.strokes()] == [[(60.0, 40.0, 18.0), (200.5, 230.25, 18.0)]]
     assert "restored your last drawing" in window.statusBar().currentMessage().lower()

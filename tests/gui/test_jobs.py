@@ -3,6 +3,7 @@
 import numpy as np
 
 from gui.jobs import LiveRequest, ModelHub, read_drawing, timeline
+from model.drawing import NetworkPicture
 from model.errors import ModelError
 from model.explain import channel_masks
 
@@ -15,12 +16,16 @@ def _page_with_a_bar() -> np.ndarray:
     return page
 
 
+def page(pixels: np.ndarray) -> NetworkPicture:
+    return NetworkPicture(pixels)
+
+
 def hub_of(engine) -> ModelHub:
     return ModelHub(lambda dataset: engine)
 
 
 def test_reading_a_drawing_is_a_plain_function_data_in_data_out():
-    request = LiveRequest(7, "mnist", _page_with_a_bar(), dense=True)
+    request = LiveRequest(7, "mnist", page(_page_with_a_bar()), dense=True)
     result = read_drawing(hub_of(FakePredictor("mnist", bias=3)), request)
     assert (result.seq, result.dataset, result.error) == (7, "mnist", "")
     assert result.image.shape == (28, 28) and result.image.dtype == np.uint8
@@ -33,12 +38,12 @@ def test_reading_a_drawing_is_a_plain_function_data_in_data_out():
 
 def test_reading_reports_empty_drawings_missing_models_and_crashing_models():
     blank = np.full((280, 280), 255, np.uint8)
-    assert read_drawing(hub_of(FakePredictor("mnist")), LiveRequest(1, "mnist", blank)).empty
+    assert read_drawing(hub_of(FakePredictor("mnist")), LiveRequest(1, "mnist", page(blank))).empty
 
     def missing(dataset):
         raise ModelError("file missing")
 
-    no_model = read_drawing(ModelHub(missing), LiveRequest(2, "mnist", _page_with_a_bar()))
+    no_model = read_drawing(ModelHub(missing), LiveRequest(2, "mnist", page(_page_with_a_bar())))
     assert no_model.error == "file missing" and no_model.image is not None
     assert no_model.probabilities is None and not no_model.empty
 
@@ -46,14 +51,14 @@ def test_reading_reports_empty_drawings_missing_models_and_crashing_models():
         def run(self, image, masks=None):
             raise RuntimeError("boom\nsecond line")
 
-    broken = read_drawing(hub_of(Broken("mnist")), LiveRequest(3, "mnist", _page_with_a_bar()))
+    broken = read_drawing(hub_of(Broken("mnist")), LiveRequest(3, "mnist", page(_page_with_a_bar())))
     assert broken.error == "inference failed: boom"
 
 
 def test_one_job_answers_the_live_view_and_explore_masks_and_saliency():
     engine = FakePredictor("mnist", bias=2)
     masks = channel_masks({"conv1": [0, 5]})
-    request = LiveRequest(4, "mnist", _page_with_a_bar(), masks=masks, saliency=True)
+    request = LiveRequest(4, "mnist", page(_page_with_a_bar()), masks=masks, saliency=True)
     result = read_drawing(hub_of(engine), request)
     plain = engine.run(result.net_input)
     np.testing.assert_allclose(result.probabilities, plain.probabilities)  # the live bars: as trained
@@ -71,11 +76,11 @@ def test_a_picture_placed_on_the_page_maps_its_geometry_onto_the_page():
     picture = np.full((28, 28), 255, np.uint8)
     picture[4:24, 12:16] = 0
     on_page = read_drawing(hub_of(FakePredictor("mnist")),
-                           LiveRequest(1, "mnist", picture, placement=(10.0, 0.0, 0.0)))
-    alone = read_drawing(hub_of(FakePredictor("mnist")), LiveRequest(1, "mnist", picture))
+                           LiveRequest(1, "mnist", NetworkPicture(picture, 10.0, (5.0, 3.0))))
+    alone = read_drawing(hub_of(FakePredictor("mnist")), LiveRequest(1, "mnist", page(picture)))
     np.testing.assert_array_equal(on_page.net_input, alone.net_input)
     y, x = alone.geometry.to_drawing(14, 14)
-    assert on_page.geometry.to_drawing(14, 14) == (10 * y, 10 * x)
+    assert on_page.geometry.to_drawing(14, 14) == (3 + 10 * y, 5 + 10 * x)  # offset is (x, y)
 
 
 def test_the_timeline_classifies_every_step_in_one_batch_with_nan_for_empty_pages():
@@ -101,6 +106,6 @@ def test_a_failed_load_is_remembered_and_not_tried_again_by_the_same_thread():
 
     hub = ModelHub(loader)
     for _ in range(3):
-        read = read_drawing(hub, LiveRequest(1, "mnist", _page_with_a_bar()))
+        read = read_drawing(hub, LiveRequest(1, "mnist", page(_page_with_a_bar())))
         assert read.error == "disk on fire"
     assert calls == ["mnist"] and hub.error("mnist") == "disk on fire"

@@ -1,4 +1,5 @@
-"""Drawings as .json and .svg: read back bit for bit; anything bad is one clear line, never a crash."""
+"""model.drawing without Qt: the page being edited and its history, the strokes' geometry, and
+drawings as .json and .svg, read back bit for bit; anything bad is one clear line, never a crash."""
 
 import base64
 import errno
@@ -16,16 +17,28 @@ from PIL import Image
 from model import drawing
 from model.drawing import (
     ERASER_FACTOR,
+    HISTORY_LIMIT,
     INK,
     PAGE_SIZE,
+    Change,
+    Dot,
     Drawing,
     DrawingFileError,
+    Line,
+    Quad,
+    Sketch,
+    SketchChange,
     StrokeData,
     drawing_from_json,
     drawing_from_svg,
     drawing_to_json,
     drawing_to_svg,
+    fit_picture,
+    picture_placement,
     read_drawing,
+    step_drawings,
+    stroke_piece,
+    stroke_pieces,
     write_drawing,
 )
 
@@ -191,17 +204,42 @@ def test_the_svg_draws_every_stroke_as_the_canvas_does():
                 assert_commands_close(parse_path(path.get("d")), piece)
 
 
-def test_the_svg_shows_the_background_centred_as_a_png():
-    d = awkward_drawing()
+def test_the_svg_shows_the_background_fitted_and_centred_as_a_png():
+    d = awkward_drawing()  # a 91 x 125 background: 2.24 page pixels to each of its pixels
     root = ET.fromstring(drawing_to_svg(d))
     (image,) = root.findall(f"{SVG}image")
     assert list(root).index(image) == 1  # over the white page, under every stroke
-    assert (float(image.get("x")), float(image.get("y"))) == ((PAGE_SIZE - 125) / 2, (PAGE_SIZE - 91) / 2)
-    assert (image.get("width"), image.get("height")) == ("125", "91")
+    placed = [float(image.get(name)) for name in ("x", "y", "width", "height")]
+    assert placed == pytest.approx([0, (PAGE_SIZE - 91 * 2.24) / 2, PAGE_SIZE, 91 * 2.24], abs=1e-3)
+    assert (image.get("data-width"), image.get("data-height")) == ("125", "91")
     href = image.get("{http://www.w3.org/1999/xlink}href")
     assert href.startswith("data:image/png;base64,")
     with Image.open(io.BytesIO(base64.b64decode(href.split(",", 1)[1]))) as png:
         assert png.format == "PNG" and np.array_equal(np.array(png.convert("L")), d.background)
+
+
+def piece_commands(piece) -> list[tuple[str, list[float]]]:
+    if isinstance(piece, Quad):
+        return [("M", list(piece.start)), ("Q", [*piece.control, *piece.end])]
+    return [("M", list(piece.start)), ("L", list(piece.end))]
+
+
+@pytest.mark.parametrize("points", [
+    ((10.0, 20.0, 4.0), (30.0, 60.0, 5.0)),
+    ((AWKWARD[0], AWKWARD[1], 18.0), (AWKWARD[2], AWKWARD[3], 9.5), (AWKWARD[4], AWKWARD[5], 18.0),
+     (-12.5, 300.25, 2.0 / 3.0)),
+], ids=["two points", "four points"])
+def test_stroke_pieces_are_the_midpoint_rule_the_svg_draws(points):
+    pieces = stroke_pieces(points)
+    assert [piece_commands(p) for p in pieces] == expected_pieces(points)  # exact, not to 3 decimals
+    assert [p.width for p in pieces] == [w for _, _, w in points]
+    assert all(a.end == b.start for a, b in zip(pieces[:-1], pieces[1:], strict=True))  # one unbroken line
+    assert stroke_pieces(points, 1, 1) == [stroke_piece(points, 1)] == pieces[1:2]
+
+
+def test_a_stroke_of_one_point_is_a_dot():
+    assert stroke_pieces(((17.125, 18.0625, 5.5),)) == [Dot((17.125, 18.0625), 5.5)]
+    assert isinstance(stroke_piece(((1.0, 2.0, 3.0), (4.0, 5.0, 6.0)), 0), Line)
 
 
 # ---------------------------------------------------------------------------- bad input, one line each
@@ -449,3 +487,262 @@ def test_a_write_that_fails_midway_leaves_the_old_file(tmp_path, monkeypatch, na
     monkeypatch.undo()
     assert target.read_bytes() == before and read_drawing(target) == awkward_drawing()
     assert [p.name for p in tmp_path.iterdir()] == [name]
+
+
+# ---------------------------------------------------------------------------- the page being edited
+
+
+class Recorder:
+    """A Sketch's callback that keeps every change."""
+
+    def __init__(self, sketch: Sketch):
+        self.changes: list[SketchChange] = []
+        sketch.subscribe(self.changes.append)
+
+    def kinds(self) -> list[Change]:
+        kinds = [c.kind for c in self.changes]
+        self.changes.clear()
+        return kinds
+
+
+def stroke(sketch: Sketch, x: float, erase: bool = False) -> None:
+    sketch.add_stroke([(x, 10.0, 18.0), (x, 100.0, 18.0)], erase)
+
+
+def test_a_stroke_is_drawn_piece_by_piece_and_becomes_one_undo_step():
+    sketch = Sketch()
+    seen = Recorder(sketch)
+    assert sketch.is_empty() and not sketch.can_undo() and sketch.live_stroke is None
+    before = sketch.drawing
+    sketch.begin_stroke(10.0, 20.0, 18.0, erase=True)
+    assert sketch.in_stroke and not sketch.is_empty() and seen.kinds() == [Change.STROKE_BEGUN]
+    assert sketch.extend_stroke(30.0, 40.0, 16.0) and sketch.extend_stroke(50.0, 20.0, 14.0)
+    assert not sketch.extend_stroke(50.2, 19.8, 14.0)  # the pen has not moved a visible distance
+    assert sketch.extend_stroke(50.3, 20.0, 14.0)  # a quarter pixel has
+    points = ((10.0, 20.0, 18.0), (30.0, 40.0, 16.0), (50.0, 20.0, 14.0), (50.3, 20.0, 14.0))
+    assert sketch.live_stroke == StrokeData(True, points)
+    assert sketch.drawing is before  # the drawing holds finished strokes only
+    # Each new point lets the piece before it be drawn: the views paint exactly those.
+    assert [c.pieces for c in seen.changes] == [(stroke_piece(points, k),) for k in range(3)]
+    assert all(c.kind is Change.STROKE_EXTENDED and c.erase for c in seen.changes)
+    seen.kinds()
+    sketch.finish_stroke()
+    (finished,) = seen.changes
+    assert finished.kind is Change.STROKE_FINISHED and finished.pieces == (stroke_piece(points, 3),)
+    assert sketch.drawing.strokes == (StrokeData(True, points),) and not sketch.in_stroke
+    assert sketch.can_undo() and not sketch.extend_stroke(60.0, 60.0, 14.0)  # no stroke to extend
+    sketch.undo()
+    assert sketch.drawing is before and sketch.can_redo()
+
+
+def test_a_click_finishes_as_a_dot():
+    sketch = Sketch()
+    seen = Recorder(sketch)
+    sketch.add_stroke([(17.125, 18.0625, 5.5)])
+    assert seen.kinds() == [Change.STROKE_BEGUN, Change.STROKE_FINISHED]
+    assert sketch.drawing.strokes == (StrokeData(False, ((17.125, 18.0625, 5.5),)),)
+
+
+def test_undo_and_redo_step_through_whole_drawings_and_a_new_stroke_drops_the_redo():
+    sketch = Sketch()
+    drawings = [sketch.drawing]
+    for x in (10.0, 50.0, 90.0):
+        stroke(sketch, x)
+        drawings.append(sketch.drawing)
+    assert [len(d.strokes) for d in drawings] == [0, 1, 2, 3]
+    seen = Recorder(sketch)
+    sketch.undo()
+    sketch.undo()
+    assert sketch.drawing is drawings[1] and seen.kinds() == [Change.DRAWING] * 2
+    sketch.redo()
+    assert sketch.drawing is drawings[2] and sketch.can_redo()
+    stroke(sketch, 130.0)
+    assert not sketch.can_redo() and sketch.drawing.strokes[:2] == drawings[2].strokes
+    sketch.redo()  # nothing to redo: nothing changes
+    assert len(sketch.drawing.strokes) == 3 and seen.kinds()[-1] is Change.STROKE_FINISHED
+
+
+def test_the_history_keeps_the_newest_steps_up_to_its_limit():
+    sketch = Sketch()
+    assert sketch.history_limit == HISTORY_LIMIT == 200
+    for i in range(HISTORY_LIMIT + 5):
+        stroke(sketch, float(i))
+    undone = 0
+    while sketch.can_undo():
+        sketch.undo()
+        undone += 1
+    assert undone == HISTORY_LIMIT and len(sketch.drawing.strokes) == 5
+    small = Sketch(history_limit=3)
+    for x in (1.0, 2.0, 3.0, 4.0, 5.0):
+        stroke(small, x)
+    for _ in range(10):
+        small.undo()
+    assert [s.points[0][0] for s in small.drawing.strokes] == [1.0, 2.0]
+
+
+def test_clear_is_undoable_and_clearing_an_empty_page_is_no_step():
+    sketch = Sketch()
+    sketch.clear()
+    assert not sketch.can_undo()
+    stroke(sketch, 10.0)
+    drawn = sketch.drawing
+    sketch.begin_stroke(200.0, 200.0, 18.0)  # a stroke still being drawn is finished, then wiped
+    sketch.extend_stroke(220.0, 220.0, 18.0)
+    sketch.clear()
+    assert sketch.drawing.empty and sketch.is_empty()
+    sketch.undo()
+    assert len(sketch.drawing.strokes) == 2
+    sketch.undo()
+    assert sketch.drawing is drawn
+
+
+def test_a_background_replaces_the_page_undoably_and_is_the_sketchs_own_copy():
+    sketch = Sketch()
+    stroke(sketch, 10.0)
+    drawn = sketch.drawing
+    picture = np.full((20, 30), 200, np.uint8)
+    sketch.set_background(picture)
+    picture[:] = 0  # the caller's array is theirs
+    background = sketch.drawing.background
+    assert sketch.drawing.strokes == () and (background == 200).all()
+    with pytest.raises(ValueError):
+        background[0, 0] = 1  # and the drawing's cannot change behind the history's back
+    stroke(sketch, 50.0)
+    assert sketch.drawing.background is background  # strokes go over the picture
+    sketch.undo()
+    sketch.undo()
+    assert sketch.drawing is drawn
+
+
+def test_load_is_undoable_and_keeps_the_page_not_the_files_dataset_and_label():
+    sketch = Sketch()
+    stroke(sketch, 10.0)
+    drawn = sketch.drawing
+    opened = awkward_drawing()
+    sketch.load(opened)
+    d = sketch.drawing
+    assert d.strokes == opened.strokes and np.array_equal(d.background, opened.background)
+    assert (d.dataset, d.label) == (None, None)
+    sketch.undo()
+    assert sketch.drawing is drawn
+
+
+def test_restore_starts_afresh_without_history_stroke_or_preview():
+    sketch = Sketch()
+    stroke(sketch, 10.0)
+    sketch.set_preview(Drawing())
+    sketch.begin_stroke(50.0, 50.0, 18.0)  # ends the preview
+    sketch.set_preview(Drawing())
+    seen = Recorder(sketch)
+    sketch.restore(awkward_drawing())
+    assert seen.kinds() == [Change.DRAWING]  # a restore is no edit that ends a preview
+    assert sketch.preview is None and not sketch.in_stroke
+    assert not sketch.can_undo() and not sketch.can_redo()
+    assert sketch.drawing.strokes == awkward_drawing().strokes and sketch.drawing.dataset is None
+
+
+def test_a_preview_is_shown_without_touching_the_drawing_and_editing_ends_it():
+    sketch = Sketch()
+    stroke(sketch, 10.0)
+    stroke(sketch, 50.0)
+    drawing, steps = sketch.drawing, step_drawings(sketch.drawing)
+    seen = Recorder(sketch)
+    sketch.set_preview(steps[0])
+    sketch.set_preview(steps[0])  # the same preview again: nothing to redraw
+    assert sketch.preview is steps[0] and sketch.shown is steps[0] and sketch.drawing is drawing
+    assert seen.kinds() == [Change.PREVIEW]
+    sketch.set_preview(None)
+    assert sketch.shown is drawing and seen.kinds() == [Change.PREVIEW]  # not PREVIEW_ENDED
+    sketch.set_preview(steps[0])
+    sketch.undo()  # an edit: the preview gives way first, then the edit happens
+    assert seen.kinds() == [Change.PREVIEW, Change.PREVIEW_ENDED, Change.DRAWING]
+    assert sketch.preview is None and len(sketch.drawing.strokes) == 1
+    sketch.set_preview(steps[1])
+    sketch.begin_stroke(100.0, 100.0, 18.0)
+    assert seen.kinds() == [Change.PREVIEW, Change.PREVIEW_ENDED, Change.STROKE_BEGUN]
+    sketch.extend_stroke(120.0, 120.0, 18.0)
+    sketch.set_preview(steps[1])  # a preview finishes the stroke being drawn first
+    assert seen.kinds() == [Change.STROKE_EXTENDED, Change.STROKE_FINISHED, Change.PREVIEW]
+    assert len(sketch.drawing.strokes) == 2 and sketch.can_undo()
+
+
+def test_every_callback_hears_every_change_until_it_unsubscribes():
+    sketch = Sketch()
+    first, second = Recorder(sketch), Recorder(sketch)
+    stroke(sketch, 10.0)
+    assert first.kinds() == second.kinds() == [Change.STROKE_BEGUN, Change.STROKE_EXTENDED,
+                                               Change.STROKE_FINISHED]
+    sketch.unsubscribe(first.changes.append)
+    sketch.clear()
+    assert first.kinds() == [] and second.kinds() == [Change.DRAWING]
+
+
+def test_step_drawings_grow_stroke_by_stroke_over_the_background():
+    d = awkward_drawing()
+    steps = step_drawings(d)
+    assert [s.strokes for s in steps] == [d.strokes[: k + 1] for k in range(len(d.strokes))]
+    assert all(s.background is d.background for s in steps)
+    assert steps[-1].strokes == d.strokes and step_drawings(Drawing()) == []
+
+
+# ---------------------------------------------------------------- pictures, and what the network reads
+
+
+def no_page():
+    raise AssertionError("the page was rendered, but the network should read the picture itself")
+
+
+def test_a_test_image_is_kept_as_it_is_and_is_what_the_network_reads():
+    image = (np.arange(28 * 28) * 5 % 256).astype(np.uint8).reshape(28, 28)  # as 255 - test image
+    sketch = Sketch()
+    sketch.set_background(image)
+    assert np.array_equal(sketch.drawing.background, image) and sketch.drawing.background.shape == (28, 28)
+    picture = sketch.network_picture(no_page)
+    assert np.array_equal(picture.pixels, image) and picture.pixels.dtype == np.uint8
+    assert picture.scale == 10.0 and picture.offset == (0.0, 0.0)
+    assert picture.to_page(28, 28) == (280.0, 280.0)
+    assert picture.rect_to_page(3, 4, 5, 6) == (30.0, 40.0, 50.0, 60.0)
+
+
+def test_once_there_is_ink_the_network_reads_the_page():
+    sketch = Sketch()
+    sketch.set_background(np.full((28, 28), 255, np.uint8))
+    page = np.zeros((PAGE_SIZE, PAGE_SIZE), np.uint8)
+    sketch.begin_stroke(10.0, 10.0, 18.0)  # a stroke being drawn is ink too
+    assert sketch.network_picture(lambda: page).pixels is page
+    sketch.extend_stroke(100.0, 100.0, 18.0)
+    sketch.finish_stroke()
+    picture = sketch.network_picture(lambda: page)
+    assert picture.pixels is page and picture.scale == 1.0 and picture.offset == (0.0, 0.0)
+    assert picture.rect_to_page(3, 4, 5, 6) == (3.0, 4.0, 5.0, 6.0)
+    sketch.set_preview(Drawing((), sketch.drawing.background))  # a replay's first frame
+    assert sketch.network_picture(no_page).scale == 10.0
+    sketch.set_preview(None)
+    sketch.undo()  # the stroke undone: the picture alone again
+    assert sketch.network_picture(no_page).pixels.shape == (28, 28)
+    sketch.clear()  # an empty page is a (white) page
+    assert sketch.network_picture(lambda: page).pixels is page
+
+
+def test_a_picture_is_painted_fitted_to_the_page_and_centred():
+    assert picture_placement(28, 28) == (10.0, (0.0, 0.0))
+    assert picture_placement(14, 28) == (10.0, (0.0, 70.0))
+    assert picture_placement(90, 125) == (2.24, (0.0, pytest.approx((280 - 90 * 2.24) / 2)))
+    # A background of earlier versions, already fitted to the page: drawn 1:1 where they drew it.
+    assert picture_placement(201, 280) == (1.0, (0.0, 39.5))
+    assert picture_placement(280, 93) == (1.0, (93.5, 0.0))
+
+
+def test_a_large_picture_is_fitted_down_once_by_area_averaging():
+    blocks = (np.arange(280 * 140) % 251).astype(np.uint8).reshape(140, 280)
+    big = np.repeat(np.repeat(blocks, 3, axis=0), 3, axis=1)  # 420 x 840: each pixel a 3 x 3 block
+    fitted = fit_picture(big)
+    assert fitted.shape == (140, 280) and np.array_equal(fitted, blocks)
+    tall = fit_picture(np.zeros((600, 400), np.uint8))
+    assert tall.shape == (280, 187) and picture_placement(*tall.shape) == (1.0, (46.5, 0.0))
+    assert fit_picture(np.zeros((1, 5000), np.uint8)).shape == (1, 280)  # never zero pixels
+    sketch = Sketch()
+    sketch.load(Drawing(background=big))  # however it comes in
+    assert sketch.drawing.background.shape == (140, 280)
+    with pytest.raises(ValueError):
+        fit_picture(np.zeros((0, 5), np.uint8))

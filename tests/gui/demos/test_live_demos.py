@@ -10,10 +10,11 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
-from gui.demos.replay import PAUSE_MS, STROKE_MS, step_states
+from gui.demos.replay import PAUSE_MS, STROKE_MS
 from gui.jobs import LiveRequest, LiveResult, ModelHub, read_drawing
-from gui.views.canvas import render_state
+from gui.views.canvas import render_drawing
 from model.datasets import DataError
+from model.drawing import NetworkPicture, step_drawings
 from tests.gui.conftest import ONE, FakeLoader, FakePredictor, draw, line, wait_for_result
 
 SEVEN = [line(60, 50, 220, 50), line(220, 50, 120, 240), line(100, 140, 180, 140)]
@@ -31,7 +32,7 @@ def draw_all(qtbot, window, strokes=SEVEN):
 def test_a_page_rendered_from_its_strokes_is_the_page_the_user_drew(qtbot, make_window):
     window = make_window()
     draw_all(qtbot, window)
-    assert np.array_equal(render_state(window.canvas.state()), window.canvas.image())
+    assert np.array_equal(render_drawing(window.canvas.drawing()), window.canvas.image())
 
 
 # ---------------------------------------------------------------- presentation mode
@@ -80,7 +81,7 @@ def test_f11_toggles_presentation_mode_and_delete_clears_there(qtbot, make_windo
     assert window.presenting()
     qtbot.waitExposed(window.presentation)
     QTest.keyClick(window.presentation, Qt.Key.Key_Delete)
-    assert window.canvas.state().empty
+    assert window.canvas.drawing().empty
     wait_for_result(qtbot, window, lambda r: r.empty)
     assert window.presentation.answer_text() == "Draw something"
     window.present_action.trigger()
@@ -116,14 +117,14 @@ def test_browser_next_random_class_and_mistakes(qtbot, make_window):
     browser = window.browser
     browser.show_next()  # asks the worker for the split, then shows image 0
     qtbot.waitUntil(lambda: browser.index() == 0, timeout=10_000)
-    background = window.canvas.state().background
+    background = window.canvas.drawing().background
     assert background is not None
     assert "true: <b>0</b>" in browser.info_text() and "✓ right" in browser.info_text()
 
     browser.show_next()
     assert browser.index() == 1 and "true: <b>1</b>" in browser.info_text()
     window.canvas.undo()  # a test image is an ordinary, undoable page change
-    assert window.canvas.state().background is background
+    assert window.canvas.drawing().background is background
 
     browser.show_class(5)
     assert split.labels[browser.index()] == 5 and browser.index() > 1
@@ -146,13 +147,13 @@ def test_browser_next_random_class_and_mistakes(qtbot, make_window):
     browser.show_mistake(-1)  # before the first: wraps to the last
     assert browser.index() == mistakes[-1]
 
-    # What goes on the canvas is the test image itself, dark on white.
-    drawn = window.canvas.state().background
-    from gui.qimage import qimage_to_gray
-
-    page = qimage_to_gray(drawn)
-    assert page.shape == (280, 280)
+    # What goes on the canvas is the test image itself, dark on white, at its own 28 x 28 ...
+    page = window.canvas.drawing().background
+    assert np.array_equal(page, 255 - split.images[browser.index()])
     assert page.min() < 30 and page.max() > 225
+    # ... and what the network should read of it is those very pixels, covering the page.
+    picture = window.canvas.network_picture()
+    assert np.array_equal(picture.pixels, page) and picture.scale == 10 and picture.offset == (0, 0)
     wait_for_result(qtbot, window, lambda r: r.probabilities is not None)
 
 
@@ -162,12 +163,12 @@ def test_browser_without_data_says_which_command_fetches_it(qtbot, make_window):
 
     window = make_window(test_split_loader=missing)
     draw(window.canvas, ONE)
-    before = window.canvas.state()
+    before = window.canvas.drawing()
     window.browser.show_next()
     qtbot.waitUntil(lambda: "No test images" in window.browser.info_text(), timeout=10_000)
     assert "python main.py data fetch" in window.browser.info_text()
     assert "\n" not in window.browser.info_text()
-    assert window.canvas.state() is before  # the drawing is untouched
+    assert window.canvas.drawing() is before  # the drawing is untouched
 
 
 def test_browser_follows_the_dataset(qtbot, make_window):
@@ -188,15 +189,16 @@ def test_browser_follows_the_dataset(qtbot, make_window):
 def test_replay_timeline_has_one_point_per_stroke_matching_direct_predictions(qtbot, make_window):
     window = make_window()
     draw_all(qtbot, window)
-    state = window.canvas.state()
+    state = window.canvas.drawing()
     with qtbot.waitSignal(window.replay.sig_timeline_ready, timeout=10_000) as blocker:
         assert window.start_replay()
     probabilities, seconds = blocker.args
     assert probabilities.shape == (len(SEVEN), 10)
     assert seconds > 0
     direct = ModelHub(lambda dataset: FakePredictor("mnist", bias=1))
-    for k, step in enumerate(step_states(state)):
-        expected = read_drawing(direct, LiveRequest(0, "mnist", render_state(step))).probabilities
+    for k, step in enumerate(step_drawings(state)):
+        request = LiveRequest(0, "mnist", NetworkPicture(render_drawing(step)))
+        expected = read_drawing(direct, request).probabilities
         np.testing.assert_allclose(probabilities[k], expected, atol=1e-6)
     # The last step is the drawing itself: the live answer for the whole page.
     window.replay.stop()
@@ -209,7 +211,7 @@ def test_replay_animates_a_preview_and_leaves_the_drawing_and_history_alone(qtbo
     window = make_window()
     draw_all(qtbot, window)
     canvas, replay = window.canvas, window.replay
-    state, could_undo = canvas.state(), canvas.can_undo()
+    state, could_undo = canvas.drawing(), canvas.can_undo()
     steps = []
     replay.sig_step_changed.connect(steps.append)
     replay.start()
@@ -226,8 +228,8 @@ def test_replay_animates_a_preview_and_leaves_the_drawing_and_history_alone(qtbo
     assert canvas.preview().strokes == state.strokes[:1]
     replay.advance(10 * (STROKE_MS + PAUSE_MS))  # to the end: the drawing itself again
     assert canvas.preview() is None and steps[-1] == len(SEVEN) - 1
-    assert canvas.state() is state and canvas.can_undo() == could_undo
-    assert np.array_equal(canvas.image(), render_state(state))
+    assert canvas.drawing() is state and canvas.can_undo() == could_undo
+    assert np.array_equal(canvas.image(), render_drawing(state))
 
 
 def test_drawing_during_a_replay_stops_it_and_keeps_the_new_stroke(qtbot, make_window):
@@ -255,16 +257,16 @@ def test_saved_drawings_reopen_with_the_very_same_strokes(qtbot, make_window, tm
     window = make_window()
     draw_all(qtbot, window)
     window.canvas.add_stroke([(10.125, 20.1, 7.3), (30.000000000000004, 40.5, 9.1)], erase=True)
-    saved = window.canvas.state()
+    saved = window.canvas.drawing()
     path = window.save_drawing(tmp_path / f"seven{suffix}")
     window.canvas.clear()
     window.set_dataset("fashion")
     assert window.open_image(path)  # Open takes drawings as well as pictures
     assert window.dataset == "mnist"  # the drawing knows its dataset
-    reopened = window.canvas.state()
+    reopened = window.canvas.drawing()
     assert [(s.erase, list(s.points)) for s in reopened.strokes] == [
         (s.erase, list(s.points)) for s in saved.strokes]
-    assert np.array_equal(render_state(reopened), render_state(saved))
+    assert np.array_equal(render_drawing(reopened), render_drawing(saved))
     assert window.start_replay()  # and it replays
 
 
@@ -272,13 +274,13 @@ def test_a_bad_drawing_file_gives_one_line_and_keeps_the_drawing(qtbot, make_win
                                                                    capture_warnings):
     window = make_window()
     draw(window.canvas, ONE)
-    before = window.canvas.state()
+    before = window.canvas.drawing()
     bad = tmp_path / "broken.json"
     bad.write_text('{"format": "sketchscope-drawing", "version": 1, "strokes": [{"erase": 1')
     assert not window.open_image(bad)
     assert len(capture_warnings) == 1 and "\n" not in capture_warnings[0]
     assert "broken.json" in capture_warnings[0]
-    assert window.canvas.state() is before
+    assert window.canvas.drawing() is before
 
 
 # ---------------------------------------------------------------- the challenge
@@ -330,7 +332,7 @@ def test_challenge_in_the_window_wipes_the_page_and_shows_a_banner(qtbot, make_w
     window = make_window()
     draw(window.canvas, ONE)
     window.start_challenge()
-    assert window.canvas.state().empty and window.canvas.can_undo()  # wiped, undoable
+    assert window.canvas.drawing().empty and window.canvas.can_undo()  # wiped, undoable
     assert window.challenge_banner.isVisible()
     assert window.challenge_banner.label.text().startswith("Draw ")
     window.enter_presentation()

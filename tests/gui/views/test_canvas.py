@@ -198,3 +198,50 @@ def test_a_finger_draws_too(canvas):
     QTest.touchEvent(canvas, finger).release(0, page_to_widget(canvas, 240, 140)).commit()
     assert len(canvas.strokes()) == 1
     assert ink_at(canvas.image(), 140, 140) > 200
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (14, 28), (90, 125), (280, 93)])
+def test_the_network_pictures_placement_is_where_the_canvas_paints_the_picture(canvas, shape):
+    canvas.set_background(np.zeros(shape, np.uint8))  # black, on the white page
+    picture = canvas.network_picture()
+    assert picture.pixels.shape == shape  # the picture itself, not the page
+    height, width = shape
+    left, top = picture.to_page(0, 0)
+    right, bottom = picture.to_page(width, height)
+    page = canvas.image()
+    rows = np.flatnonzero((page < 128).any(axis=1))
+    cols = np.flatnonzero((page < 128).any(axis=0))
+    assert (page[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1] < 128).all()  # one dark rectangle
+    # The picture's corners, mapped onto the page, are that rectangle's corners (to a pixel).
+    assert (cols[0], rows[0]) == pytest.approx((left, top), abs=1)
+    assert (cols[-1] + 1, rows[-1] + 1) == pytest.approx((right, bottom), abs=1)
+    canvas.add_stroke([(140, 140), (150, 150)])
+    ink = canvas.network_picture()
+    assert np.array_equal(ink.pixels, canvas.image()) and ink.to_page(10, 20) == (10, 20)  # the page
+
+
+@pytest.mark.parametrize("size", [PAGE_SIZE, 2 * PAGE_SIZE, 397])
+def test_a_background_from_an_earlier_version_looks_as_it_did(qtbot, size):
+    """Earlier versions stored backgrounds fitted to the page and drew them 1:1, centred."""
+    from PySide6.QtCore import QRectF
+    from PySide6.QtGui import QColor, QImage, QPainter, QTransform
+
+    from gui.qimage import array_to_qimage, qimage_to_gray
+    from gui.views.canvas import render_drawing
+    from model.drawing import Drawing
+
+    stored = np.tile(np.arange(0, 250, 2, dtype=np.uint8), (201, 1))[:, np.arange(280) * 125 // 280].copy()
+    image = QImage(size, size, QImage.Format.Format_Grayscale8)
+    with QPainter(image) as painter:  # what they did, written out
+        painter.setTransform(QTransform.fromScale(size / PAGE_SIZE, size / PAGE_SIZE))
+        painter.fillRect(QRectF(0, 0, PAGE_SIZE, PAGE_SIZE), QColor(255, 255, 255))
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(QPointF(0, (PAGE_SIZE - 201) / 2), array_to_qimage(stored))
+    then = qimage_to_gray(image)
+    assert then.min() < 10 and (then[:39] == 255).all()  # a picture, and paper above it
+    assert np.array_equal(render_drawing(Drawing(background=stored), size), then)
+    if size == PAGE_SIZE:
+        canvas = Canvas()
+        qtbot.addWidget(canvas)
+        canvas.restore_drawing(Drawing(background=stored))
+        assert np.array_equal(canvas.image(), then)
