@@ -3,9 +3,9 @@
 :class:`EngineClient` turns the views' requests (read this drawing, the timeline of that replay,
 the test split, Explore's facts and top examples) into jobs of :mod:`gui.jobs` on one
 :class:`gui.scheduler.Scheduler`, and passes the answers on as signals carrying plain data. It
-owns the models' loading state for the status bar. Two lanes: "live" (the drawing, Explore,
-the timeline, the models) and "batch" (passes over the whole test split), so that a first
-evaluation run never holds up live drawing.
+owns the models' loading state for the status bar. Three lanes, so that nothing slow holds up
+live drawing: "live" (the drawing, Explore's masks, the timeline, the models), "batch" (passes
+over the whole test split) and "saliency" (gradients, which load TensorFlow the first time).
 """
 
 from __future__ import annotations
@@ -59,6 +59,9 @@ class EngineClient(QObject):
     sig_explore_ready = Signal(object)
     """A LiveResult answering the newest ``explore`` (unless a newer drawing came meanwhile)."""
 
+    sig_saliency_ready = Signal(object)
+    """A SaliencyAnswer for the newest ``request_saliency`` of the current dataset."""
+
     sig_facts_ready = Signal(object)
     """A FactsAnswer: the current dataset's model's layers, fields and kernels (or why not)."""
 
@@ -81,7 +84,7 @@ class EngineClient(QObject):
         self._hub = ModelHub(loader)
         self._test_split_loader = test_split_loader
         self._test_images = test_images
-        self._scheduler = Scheduler(("live", "batch"), self)
+        self._scheduler = Scheduler(("live", "batch", "saliency"), self)
 
     @property
     def dataset(self) -> str:
@@ -111,27 +114,34 @@ class EngineClient(QObject):
             self._load(dataset)  # again, now urgent
 
     def submit(self, picture: NetworkPicture | np.ndarray, dense: bool = False,
-               masks: np.ndarray | None = None, saliency: bool = False) -> int:
+               masks: np.ndarray | None = None) -> int:
         """Read ``picture`` (a page, or ``Canvas.network_picture()``) for the current dataset,
         replacing any drawing still waiting."""
         self._seq += 1
         if not isinstance(picture, NetworkPicture):
             picture = NetworkPicture(np.asarray(picture))
         request = LiveRequest(self._seq, self._dataset, picture, dense,
-                              None if masks is None else np.array(masks, np.float32), saliency)
+                              None if masks is None else np.array(masks, np.float32))
         self._scheduler.cancel("explore")  # the new drawing's answer carries what Explore wants
         self._scheduler.submit("live", jobs.read_drawing, self._hub, request,
                                on_done=self._on_result, priority=LIVE)
         return self._seq
 
-    def explore(self, result: LiveResult, masks: np.ndarray | None, saliency: bool) -> None:
-        """Ask again for ``result``'s network input with other channel masks or saliency (no
-        new drawing: nothing is preprocessed again)."""
+    def explore(self, result: LiveResult, masks: np.ndarray | None) -> None:
+        """Ask again for ``result``'s network input with other channel masks (no new drawing:
+        nothing is preprocessed again)."""
         request = LiveRequest(result.seq, result.dataset, None,
                               masks=None if masks is None else np.array(masks, np.float32),
-                              saliency=saliency, net_input=result.net_input, geometry=result.geometry)
+                              net_input=result.net_input, geometry=result.geometry)
         self._scheduler.submit("explore", jobs.read_drawing, self._hub, request,
                                on_done=self._on_explored, priority=LIVE)
+
+    def request_saliency(self, result: LiveResult, masks: np.ndarray | None) -> None:
+        """Which pixels drove ``result``'s top class (under ``masks``): ``sig_saliency_ready``.
+        On a lane of its own: the first time, TensorFlow loads for seconds."""
+        self._scheduler.submit("saliency", jobs.explain_input, self._hub, result.dataset,
+                               result.seq, result.net_input, masks,
+                               on_done=self._on_saliency, lane="saliency")
 
     def request_timeline(self, pages, dataset: str | None = None) -> None:
         """Classify each page of a growing drawing in one job; the answer is
@@ -183,6 +193,10 @@ class EngineClient(QObject):
     def _on_explored(self, result: LiveResult) -> None:
         if result.dataset == self._dataset:
             self.sig_explore_ready.emit(result)
+
+    def _on_saliency(self, answer: jobs.SaliencyAnswer) -> None:
+        if answer.dataset == self._dataset:
+            self.sig_saliency_ready.emit(answer)
 
     def _on_facts(self, answer: FactsAnswer) -> None:
         if answer.dataset == self._dataset:

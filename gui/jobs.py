@@ -85,7 +85,6 @@ class LiveRequest:
     picture: NetworkPicture | None  # the page, or the one picture on it, and where it lies
     dense: bool = False  # also run the dense comparison network
     masks: np.ndarray | None = None  # (4, 64): channels switched off (0) for Explore
-    saliency: bool = False  # Explore's saliency overlay is on
     net_input: np.ndarray | None = None  # (28, 28, 1) float32
     geometry: Geometry | None = None
 
@@ -106,7 +105,7 @@ class LiveResult:
     geometry: Geometry | None = None  # maps the 28 x 28 input back onto the page
     prediction: Prediction | None = None  # the network as trained, maps and all
     ablated: Prediction | None = None  # with the request's masked channels zeroed
-    explanation: Explanation | None = None  # saliency of the shown network's top class
+    explanation: Explanation | None = None  # saliency, added by the GUI when it arrives
     masks: np.ndarray | None = None  # the channel masks ``ablated`` was computed with
     seconds: float = 0.0  # time spent in the engine
 
@@ -129,19 +128,13 @@ def _on_page(geometry: Geometry, picture: NetworkPicture) -> Geometry:
 
 
 def _ask(engine, image: np.ndarray, request: LiveRequest) -> dict:
-    """The engine's answers for one network input: as trained, ablated, explained."""
+    """The engine's answers for one network input: as trained, and ablated when channels are off."""
     started = time.perf_counter()
     off = request.masks is not None and not np.all(request.masks == 1.0)
-    explanation = engine.explain(image, request.masks) if request.saliency else None
-    if off:
-        prediction = engine.run(image)
-        ablated = explanation.prediction if explanation is not None else engine.run(image, request.masks)
-    else:
-        prediction = explanation.prediction if explanation is not None else engine.run(image)
-        ablated = None
+    prediction = engine.run(image)
+    ablated = engine.run(image, request.masks) if off else None
     dense = engine.run_dense(image) if request.dense else None
-    return {"prediction": prediction, "ablated": ablated, "explanation": explanation,
-            "masks": request.masks if off else None,
+    return {"prediction": prediction, "ablated": ablated, "masks": request.masks if off else None,
             "dense_probabilities": None if dense is None else np.asarray(dense, np.float32),
             "seconds": time.perf_counter() - started}
 
@@ -181,6 +174,28 @@ def read_drawing(hub: ModelHub, request: LiveRequest) -> LiveResult:
         shapes=tuple(tuple(int(d) for d in m.shape) for m in maps),
         **seen, **answers,
     )
+
+
+@dataclass(frozen=True)
+class SaliencyAnswer:
+    """Which pixels drove the top class of one network input (under its masks), or why not."""
+
+    dataset: str
+    seq: int
+    masks: np.ndarray | None
+    explanation: Explanation | None = None
+    error: str = ""
+
+
+def explain_input(hub: ModelHub, dataset: str, seq: int, image: np.ndarray,
+                  masks: np.ndarray | None) -> SaliencyAnswer:
+    """Saliency for one network input. Gradients need TensorFlow: its first use imports it
+    (seconds), so this runs on a lane of its own and live drawing never waits for it."""
+    try:
+        explanation = hub.engine(dataset).explain(image, masks)
+    except Exception as exc:  # ModelError above all: the panel says it in one line
+        return SaliencyAnswer(dataset, seq, masks, error=one_line(exc))
+    return SaliencyAnswer(dataset, seq, masks, explanation)
 
 
 # ---------------------------------------------------------------- a drawing's timeline

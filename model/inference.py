@@ -13,8 +13,11 @@ answers through one small typed API, plain NumPy in and out:
 - :meth:`Engine.explain`: which pixels drove the top class (Grad-CAM and the input gradient);
 - :attr:`Engine.facts`: the layer strip, receptive fields and kernels (``model.explain``).
 
-The arithmetic is a network object's (``model.keras_net``): one forward function over a batch
-of images and channel masks. An Engine is not thread-safe: a thread asks its own.
+The arithmetic is a network object's: one forward function over a batch of images and channel
+masks. A model exported with ``python main.py export`` runs on LiteRT (``model.litert_net``:
+no TensorFlow in the process); saliency, which needs gradients, loads the same ``.keras`` into
+TensorFlow (``model.keras_net``) the first time it is asked for. A ``.keras`` without an export
+runs on TensorFlow altogether. An Engine is not thread-safe: a thread asks its own.
 """
 
 from __future__ import annotations
@@ -69,7 +72,8 @@ class Explanation:
 
 
 class CNN(Protocol):
-    """What the engine needs of a network (``model.keras_net.KerasCNN``)."""
+    """What the engine needs of a network (``LiteCNN``, ``KerasCNN``); gradients are
+    ``KerasCNN.gradients``."""
 
     config: dict
     conv1: np.ndarray
@@ -77,11 +81,24 @@ class CNN(Protocol):
 
     def forward(self, images: np.ndarray, masks: np.ndarray) -> list[np.ndarray]: ...
 
-    def gradients(self, image: np.ndarray, masks: np.ndarray) -> list[np.ndarray]: ...
-
 
 class Dense(Protocol):
     def forward(self, images: np.ndarray) -> np.ndarray: ...
+
+
+def _network(path: str | os.PathLike, cnn: bool):
+    """The network in ``path`` (``.keras``) on LiteRT if it has an export beside it (checked to
+    be in step: a stale or broken one is a ModelError, never silently replaced), else on
+    TensorFlow."""
+    from model.litert_net import tflite_path
+
+    if tflite_path(path).exists():
+        from model.litert_net import LiteCNN, LiteDense
+
+        return LiteCNN(path) if cnn else LiteDense(path)
+    from model.keras_net import KerasCNN, KerasDense
+
+    return KerasCNN.load(path) if cnn else KerasDense.load(path)
 
 
 def _unit(values: np.ndarray) -> np.ndarray:
@@ -91,8 +108,13 @@ def _unit(values: np.ndarray) -> np.ndarray:
     return values / top if top > 0 else np.zeros_like(values)
 
 
+_ONE = np.ones((1, len(FEATURE_LAYERS), 64), np.float32)
+_ONE.setflags(write=False)
+
+
 def _ones(n: int) -> np.ndarray:
-    return np.ones((n, len(FEATURE_LAYERS), 64), np.float32)
+    """Masks that switch nothing off, for ``n`` images (one drawing: a shared read-only array)."""
+    return _ONE if n == 1 else np.ones((n, len(FEATURE_LAYERS), 64), np.float32)
 
 
 class Engine:
@@ -104,17 +126,21 @@ class Engine:
         self.dense_net = dense
         self.dataset = dataset
         self.source = Path(source) if source is not None else None  # keys the on-disk caches
+        self._keras: CNN | None = None  # for gradients, when the forward passes are LiteRT's
         self.run(np.zeros(INPUT_SHAPE, np.float32))  # the first call traces: now, not on a stroke
 
     @classmethod
     def load(cls, path: str | os.PathLike, dataset: str,
              dense_path: str | os.PathLike | None = None) -> Engine:
-        """The network in ``path`` (``.keras``), and the dense one in ``dense_path`` if given.
-        Every failure is a one-line ModelError."""
-        from model.keras_net import KerasCNN, KerasDense
+        """The network in ``path`` (``.keras``), and the dense one in ``dense_path`` if given:
+        on LiteRT when exported, else on TensorFlow. Every failure is a one-line ModelError."""
+        return cls(_network(path, cnn=True), dataset,
+                   _network(dense_path, cnn=False) if dense_path else None, source=path)
 
-        dense = KerasDense.load(dense_path) if dense_path else None
-        return cls(KerasCNN.load(path), dataset, dense, source=path)
+    @property
+    def backend(self) -> str:
+        """"litert" or "tensorflow": what runs the forward passes."""
+        return "litert" if type(self.cnn).__name__.startswith("Lite") else "tensorflow"
 
     @property
     def has_dense(self) -> bool:
@@ -146,6 +172,19 @@ class Engine:
         if self.dense_net is None:
             return None
         return self.dense_net.forward(np.asarray(image, np.float32).reshape(1, *INPUT_SHAPE))[0]
+
+    def _gradients(self) -> CNN:
+        """The network that gives gradients: TensorFlow's, loaded on first use when the forward
+        passes run on LiteRT (importing TensorFlow takes seconds: saliency's first use only)."""
+        if hasattr(self.cnn, "gradients"):
+            return self.cnn
+        if self._keras is None:
+            from model.keras_net import KerasCNN
+
+            if self.source is None:
+                raise ModelError("saliency needs the .keras file the network came from")
+            self._keras = KerasCNN.load(self.source)
+        return self._keras
 
     def _batches(self, images: np.ndarray, batch: int):
         x = np.asarray(images, np.float32).reshape(-1, *INPUT_SHAPE)
@@ -184,7 +223,7 @@ class Engine:
         from model.explain import upsample
 
         x, m = self._inputs(image, masks)
-        *maps, dense, probs, target, cam, gradient = self.cnn.gradients(x[:1], m[:1])
+        *maps, dense, probs, target, cam, gradient = self._gradients().gradients(x[:1], m[:1])
         prediction = Prediction(x[0], probs[0], tuple(f[0] for f in maps), dense[0])
         field = self.facts.fields["conv2"]
         gradcam = _unit(np.maximum(upsample(cam, field), 0.0))

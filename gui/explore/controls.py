@@ -67,6 +67,7 @@ class ExploreControls(QWidget):
             self.method_box.addItem(title, key)
         method = self._setting("saliency_method", "gradcam", tuple(SALIENCY_TITLES))
         self.method_box.setCurrentIndex(list(SALIENCY_TITLES).index(method))
+        self.saliency_state = QLabel("")
         self.restore_button = QPushButton("Restore all channels")
         self.restore_button.setEnabled(False)
         self.export_button = self._export_button()
@@ -74,7 +75,7 @@ class ExploreControls(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         for widget in (QLabel("scale"), self.scaling_box, self.low_box, self.high_box,
                        QLabel("colours"), self.colormap_box, self.sort_box, self.saliency_box,
-                       self.method_box, self.restore_button, self.export_button):
+                       self.method_box, self.saliency_state, self.restore_button, self.export_button):
             layout.addWidget(widget)
         layout.addStretch(1)
         self.scaling_box.currentIndexChanged.connect(lambda _i: self._remember("scaling", self.scaling()))

@@ -2,16 +2,18 @@
 other.
 
 The panel is fed only while it is shown, so that hidden it costs live drawing nothing. It never
-asks for a forward pass of its own for a new drawing: the live request carries what it wants
-(channel masks, saliency) and one job answers both. Only when the user changes what it wants
-without drawing (switches a channel off, turns saliency on) is the current network input asked
-again, as an "explore" job. The receptive field of the hovered map position and the saliency
-overlay are drawn on the 28 x 28 input view and on the page.
+asks for a forward pass of its own for a new drawing: the live request carries its channel
+masks and one job answers both. Only when the user switches channels without drawing is the
+current network input asked again, as an "explore" job. Saliency needs gradients, which load
+TensorFlow the first time: it is asked for separately, on a lane of its own, and merged into
+the panel's answer when it comes. The receptive field of the hovered map position and the
+saliency overlay are drawn on the 28 x 28 input view and on the page.
 """
 
 from __future__ import annotations
 
 import itertools
+from dataclasses import replace
 
 import numpy as np
 from PySide6.QtCore import QObject, QRectF
@@ -42,8 +44,11 @@ class ExploreLink(QObject):
         self._result: LiveResult | None = None  # the newest live answer, shown or not
         self._saliency: np.ndarray | None = None
         self._own_inputs = itertools.count(-1, -1)  # sequence numbers of show_input's inputs
+        self._saliency_asked: tuple | None = None  # (seq, masks) of the saliency on its way
+        self._saliency_ever = False  # the first answer means TensorFlow is loaded
         client.sig_facts_ready.connect(panel.set_facts)
         client.sig_explore_ready.connect(self._on_explored)
+        client.sig_saliency_ready.connect(self._on_saliency_ready)
         client.sig_top_progress.connect(panel.set_top_progress)
         client.sig_top_ready.connect(panel.set_top_examples)
         client.sig_top_failed.connect(panel.set_top_failed)
@@ -76,7 +81,7 @@ class ExploreLink(QObject):
         """What a live request should also compute for the panel (nothing while it is hidden)."""
         if not self._visible:
             return {}
-        return {"masks": self.panel.masks(), "saliency": self.panel.wants_saliency()}
+        return {"masks": self.panel.masks()}
 
     def show_result(self, result: LiveResult | None) -> None:
         """The live view shows ``result`` now: so does the panel, if it is shown."""
@@ -96,23 +101,39 @@ class ExploreLink(QObject):
         self._ask_again_if_needed()
 
     def _ask_again_if_needed(self) -> None:
-        """Ask for the current input again if the panel has no answer for it, or wants other
-        masks or saliency than the answer it has."""
+        """Ask for the current input again if the panel has no answer for it or wants other
+        masks than the answer it has; ask for its saliency if wanted and missing."""
         result = self._result
         if not self._visible or result is None or result.net_input is None or result.error:
             return
-        masks, saliency = self.panel.masks(), self.panel.wants_saliency()
-        shown = self.panel.result
-        if shown is not None and shown.seq == result.seq:
-            same_masks = (masks is None and shown.masks is None) or (
-                masks is not None and shown.masks is not None and np.array_equal(masks, shown.masks))
-            if same_masks and (shown.explanation is not None or not saliency):
-                return
-        self._client.explore(result, masks, saliency)
+        masks, shown = self.panel.masks(), self.panel.result
+        if shown is None or shown.seq != result.seq or not _same(masks, shown.masks):
+            self._client.explore(result, masks)
+            return
+        wanted = (shown.seq, None if masks is None else masks.tobytes())
+        if self.panel.wants_saliency() and shown.explanation is None and self._saliency_asked != wanted:
+            self._saliency_asked = wanted
+            if not self._saliency_ever:
+                self.panel.set_saliency_state("loading TensorFlow for saliency (the first time only)…")
+            self._client.request_saliency(shown, masks)
 
     def _on_explored(self, result: LiveResult) -> None:
         if self._visible and self._result is not None and result.seq == self._result.seq:
             self.panel.show_result(result)
+            self._ask_again_if_needed()
+
+    def _on_saliency_ready(self, answer) -> None:
+        self._saliency_asked = None
+        shown = self.panel.result
+        if answer.error:
+            self.panel.set_saliency_state(f"no saliency: {answer.error}")
+            return
+        self._saliency_ever = True
+        self.panel.set_saliency_state("")
+        if shown is not None and answer.seq == shown.seq and _same(answer.masks, shown.masks):
+            self.panel.show_result(replace(shown, explanation=answer.explanation))
+        else:
+            self._ask_again_if_needed()  # the drawing moved on meanwhile
 
     # ------------------------------------------------------------------ overlays on the live views
 
@@ -154,3 +175,8 @@ class ExploreLink(QObject):
         for view in self._views:
             view.set_outline(None)
             view.set_overlay(None)
+
+
+def _same(a: np.ndarray | None, b: np.ndarray | None) -> bool:
+    """The same channel masks (None: every channel on)."""
+    return (a is None and b is None) or (a is not None and b is not None and np.array_equal(a, b))

@@ -217,6 +217,10 @@ class ExplorePanel(QWidget):
     def wants_saliency(self) -> bool:
         return self.saliency_box.isChecked()
 
+    def set_saliency_state(self, text: str) -> None:
+        """A word on the saliency beside its check box ("" when there is nothing to say)."""
+        self.controls.saliency_state.setText(text)
+
     # ------------------------------------------------------------------ what the user can do
 
     def select_layer(self, name: str) -> None:

@@ -85,7 +85,7 @@ def test_a_new_drawing_supersedes_explore_asking_again_for_the_old_one(qtbot):
         loader.predictors["mnist"].gate = gate  # hold the next job
         client.submit(_page_with_a_bar().T.copy())
         qtbot.waitUntil(loader.predictors["mnist"].started.is_set)
-        client.explore(results[0], None, True)  # waits behind the running job ...
+        client.explore(results[0], None)  # waits behind the running job ...
         newest = client.submit(_page_with_a_bar()[::-1].copy())  # ... and is superseded
         gate.set()
         qtbot.waitUntil(lambda: results[-1].seq == newest)

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from gui.jobs import LiveRequest, ModelHub, read_drawing, timeline
+from gui.jobs import LiveRequest, ModelHub, explain_input, read_drawing, timeline
 from model.drawing import NetworkPicture
 from model.errors import ModelError
 from model.explain import channel_masks
@@ -55,16 +55,16 @@ def test_reading_reports_empty_drawings_missing_models_and_crashing_models():
     assert broken.error == "inference failed: boom"
 
 
-def test_one_job_answers_the_live_view_and_explore_masks_and_saliency():
+def test_one_job_answers_the_live_view_and_explores_switched_off_channels():
     engine = FakePredictor("mnist", bias=2)
     masks = channel_masks({"conv1": [0, 5]})
-    request = LiveRequest(4, "mnist", page(_page_with_a_bar()), masks=masks, saliency=True)
+    request = LiveRequest(4, "mnist", page(_page_with_a_bar()), masks=masks)
     result = read_drawing(hub_of(engine), request)
     plain = engine.run(result.net_input)
     np.testing.assert_allclose(result.probabilities, plain.probabilities)  # the live bars: as trained
     assert not result.ablated.feature_maps[0][..., [0, 5]].any()
     assert result.ablated.feature_maps[0][..., 1].any()
-    assert result.explanation is not None and result.explanation.gradcam.shape == (28, 28)
+    assert result.explanation is None  # saliency is a job of its own (it may load TensorFlow)
     np.testing.assert_array_equal(result.masks, masks)
     again = read_drawing(hub_of(engine), LiveRequest(4, "mnist", None, net_input=result.net_input,
                                                      geometry=result.geometry))
@@ -109,3 +109,22 @@ def test_a_failed_load_is_remembered_and_not_tried_again_by_the_same_thread():
         read = read_drawing(hub, LiveRequest(1, "mnist", page(_page_with_a_bar())))
         assert read.error == "disk on fire"
     assert calls == ["mnist"] and hub.error("mnist") == "disk on fire"
+
+
+def test_saliency_is_its_own_job_and_a_failure_is_one_line():
+    engine = FakePredictor("mnist", bias=2)
+    image = np.zeros((28, 28, 1), np.float32)
+    image[4:24, 12:16] = 1.0
+    masks = channel_masks({"conv2": [3]})
+    answer = explain_input(hub_of(engine), "mnist", 9, image, masks)
+    assert (answer.dataset, answer.seq, answer.error) == ("mnist", 9, "")
+    np.testing.assert_array_equal(answer.masks, masks)
+    np.testing.assert_array_equal(answer.explanation.gradcam, image[:, :, 0])
+
+    class NoGradients(FakePredictor):
+        def explain(self, image, masks=None):
+            raise ModelError("saliency needs the .keras file the network came from\nmore")
+
+    failed = explain_input(hub_of(NoGradients("mnist")), "mnist", 10, image, None)
+    assert failed.explanation is None
+    assert failed.error == "saliency needs the .keras file the network came from"

@@ -351,7 +351,8 @@ def test_saliency_toggles_and_follows_the_drawing(qtbot, make_panel, cnn, digit)
         panel.method_box.setCurrentIndex(1)
     np.testing.assert_allclose(panel.input_view.saliency, expected.gradient, atol=1e-5)
     moved = np.roll(digit, 5, axis=1)
-    with qtbot.waitSignal(panel.sig_saliency_changed, timeout=TIMEOUT_MS):
+    with qtbot.waitSignal(panel.sig_saliency_changed, timeout=TIMEOUT_MS,
+                          check_params_cb=lambda s: s is not None):  # its own job: it comes after the maps
         panel.link.show_input(moved)
     np.testing.assert_allclose(panel.input_view.saliency,
                                Engine(KerasCNN(cnn), "mnist").explain(moved).gradient, atol=1e-5)
