@@ -1,4 +1,10 @@
-"""Reading image files safely: every failure is one line, and huge images are refused unread."""
+"""Reading image files safely: every failure is one line, and huge images are refused unread.
+
+Only the raster formats a drawing is saved or exchanged in are read (``FORMATS``): Pillow is
+never asked to guess among all it knows, because some of those formats run external programs
+(PostScript runs Ghostscript, whatever the file's name). Only regular files are opened: a FIFO
+would block for ever, /dev/zero never ends.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from model.errors import one_line
+
 MAX_PIXELS = 50_000_000  # 50 megapixels: a 7000x7000 scan still opens; a bomb does not
+MAX_ASPECT = 100  # a drawing 100 times wider than tall is a line, not a drawing; and it bounds
+# the work of preprocessing, whose resampling matrices grow with the longer side
+FORMATS = ("PNG", "JPEG", "BMP", "GIF", "TIFF", "WEBP")
+READABLE = "PNG, JPEG, BMP, GIF, TIFF or WebP"
 
 
 class ImageLoadError(ValueError):
@@ -21,32 +33,30 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
 
     Grayscale comes back as (H, W), colour as (H, W, 3), with transparency as (H, W, 4).
     """
-    from PIL import Image, UnidentifiedImageError
+    from PIL import Image, ImageOps, UnidentifiedImageError
 
     path = Path(path)
     if path.is_dir():
         raise ImageLoadError("is a directory, not an image")
     if not path.exists():
         raise ImageLoadError("no such file")
+    if not path.is_file():
+        raise ImageLoadError("not a regular file")
     if path.stat().st_size == 0:
         raise ImageLoadError("the file is empty")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
-            with Image.open(path) as im:
-                width, height = im.size
-                if width * height > MAX_PIXELS:
-                    raise ImageLoadError(
-                        f"image too large: {width}x{height} pixels "
-                        f"(the limit is {MAX_PIXELS // 1_000_000} megapixels)"
-                    )
+            with Image.open(path, formats=FORMATS) as im:
+                _check_size(*im.size)
                 im.seek(0)  # the first frame of an animation
                 im.load()
-                return _to_array(im)
+                # Phones and scanners store a turned picture with an EXIF Orientation tag.
+                return _to_array(ImageOps.exif_transpose(im))
     except ImageLoadError:
         raise
     except UnidentifiedImageError:
-        raise ImageLoadError("not an image file Sketchscope can read") from None
+        raise ImageLoadError(f"not an image file Sketchscope can read ({READABLE})") from None
     except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
         # Pillow refuses far-too-large headers itself, before our own check sees the size.
         pixels = re.search(r"\((\d+) pixels\)", str(exc))
@@ -57,8 +67,16 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     except PermissionError:
         raise ImageLoadError("permission denied") from None
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ImageLoadError(f"cannot decode the image ({reason})") from None
+        raise ImageLoadError(f"cannot decode the image ({one_line(exc)})") from None
+
+
+def _check_size(width: int, height: int) -> None:
+    if width * height > MAX_PIXELS:
+        raise ImageLoadError(f"image too large: {width}x{height} pixels "
+                             f"(the limit is {MAX_PIXELS // 1_000_000} megapixels)")
+    if max(width, height) > MAX_ASPECT * min(width, height):
+        raise ImageLoadError(f"{width}x{height} pixels is not a drawing (one side is more than "
+                             f"{MAX_ASPECT} times the other)")
 
 
 def _to_array(im) -> np.ndarray:

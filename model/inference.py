@@ -101,6 +101,16 @@ def _network(path: str | os.PathLike, cnn: bool):
     return KerasCNN.load(path) if cnn else KerasDense.load(path)
 
 
+def _distributions(probs: np.ndarray) -> np.ndarray:
+    """``probs`` if every row is a probability distribution, else ModelError: a model with NaN
+    weights or without its softmax must not print "probabilities" that are none."""
+    if not np.isfinite(probs).all():
+        raise ModelError("the model's outputs are not finite (NaN or infinite weights?)")
+    if (probs < -1e-6).any() or np.abs(probs.sum(axis=-1) - 1.0).max() > 1e-3:
+        raise ModelError("the model's outputs are not probabilities (no softmax at the end?)")
+    return probs
+
+
 def _unit(values: np.ndarray) -> np.ndarray:
     """Scaled into [0, 1] by the maximum; all zeros stay zeros."""
     values = np.asarray(values, np.float32)
@@ -165,13 +175,14 @@ class Engine:
         zero the switched-off channels' maps before the next layer sees them."""
         x, m = self._inputs(image, masks)
         *maps, dense, probs = self.cnn.forward(x, m)
-        return Prediction(x[0], probs[0], tuple(f[0] for f in maps), dense[0])
+        return Prediction(x[0], _distributions(probs)[0], tuple(f[0] for f in maps), dense[0])
 
     def run_dense(self, image: np.ndarray) -> np.ndarray | None:
         """The dense comparison network's probabilities, or None if it is not loaded."""
         if self.dense_net is None:
             return None
-        return self.dense_net.forward(np.asarray(image, np.float32).reshape(1, *INPUT_SHAPE))[0]
+        x = np.asarray(image, np.float32).reshape(1, *INPUT_SHAPE)
+        return _distributions(self.dense_net.forward(x))[0]
 
     def _gradients(self) -> CNN:
         """The network that gives gradients: TensorFlow's, loaded on first use when the forward
@@ -196,7 +207,7 @@ class Engine:
         """(N, 28, 28, 1) images -> (N, 10) float32 probabilities, in batches."""
         out = np.empty((len(images), 10), np.float32)
         for begin, outputs in self._batches(images, batch):
-            out[begin:begin + len(outputs[-1])] = outputs[-1]
+            out[begin:begin + len(outputs[-1])] = _distributions(outputs[-1])
         return out
 
     def channel_peaks(self, images: np.ndarray, batch: int = BATCH,

@@ -19,6 +19,7 @@ import numpy as np
 
 from model.architecture import FEATURE_LAYERS, INPUT_SHAPE, NUM_CLASSES
 from model.errors import ModelError, one_line
+from model.keras_archive import check_archive
 
 if TYPE_CHECKING:
     import keras
@@ -54,6 +55,7 @@ def load_keras_model(path: str | os.PathLike) -> keras.Model:
         raise ModelError(f"{path}: no such model file")
     if path.suffix != ".keras":
         raise ModelError(f"{path}: not a .keras model file")
+    check_archive(path)  # before Keras inflates anything
     quiet_tensorflow()
     import keras
 

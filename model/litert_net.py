@@ -16,17 +16,16 @@ from __future__ import annotations
 import json
 import os
 import re
-import zipfile
 from pathlib import Path
 
 import numpy as np
 
 from model.architecture import FEATURE_LAYERS, INPUT_SHAPE, NUM_CLASSES
 from model.errors import ModelError, one_line
+from model.keras_archive import read_config
 
 CHANNELS = 64
 CNN_OUTPUTS = ((26, 26, 64), (13, 13, 64), (11, 11, 64), (5, 5, 64), (128,), (NUM_CLASSES,))
-MAX_CONFIG_BYTES = 1_000_000  # a model's config.json is a few kB; more is not a Sketchscope model
 CARD_KEY = "litert"
 
 
@@ -76,21 +75,6 @@ def check_in_step(keras_path: str | os.PathLike) -> Path:
     if record.get("sha256") != _sha256(lite):
         raise ModelError(f"{lite.name} is not the file the model card records ({fix})")
     return lite
-
-
-def keras_config(keras_path: Path) -> dict:
-    """The model's configuration from the ``.keras`` archive, without TensorFlow."""
-    try:
-        with zipfile.ZipFile(keras_path) as archive:
-            member = archive.getinfo("config.json")
-            if member.file_size > MAX_CONFIG_BYTES:
-                raise ModelError(f"{keras_path.name}: config.json is {member.file_size:,} bytes, "
-                                 "not a Sketchscope model")
-            return json.loads(archive.read(member))
-    except ModelError:
-        raise
-    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
-        raise ModelError(f"{keras_path.name}: cannot read its configuration ({one_line(exc)})") from None
 
 
 def _interpreter(path: Path):
@@ -158,7 +142,7 @@ class LiteCNN:
     def __init__(self, keras_path: str | os.PathLike, lite: Path | None = None):
         keras_path = Path(keras_path)
         lite = lite or check_in_step(keras_path)
-        self.config = keras_config(keras_path)
+        self.config = read_config(keras_path)
         self._runner = _Runner(lite, {"image": INPUT_SHAPE,
                                       "channel_masks": (len(FEATURE_LAYERS), CHANNELS)}, CNN_OUTPUTS)
         self.conv1, self.conv2 = (self._kernel(lite, name) for name in ("conv1", "conv2"))

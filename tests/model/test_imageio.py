@@ -109,3 +109,54 @@ def test_one_by_one_image_is_empty_not_a_crash(tmp_path):
 
     with pytest.raises(EmptyDrawing):
         preprocess(load_image(tmp_path / "dot.png"), "mnist")
+
+
+# ---------------------------------------------------------------- hostile files (round 2)
+
+EPS = (b"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 280 280\n"
+       b"(MARKER) (w) file (x) writestring\n{} loop\n")
+
+
+@pytest.mark.parametrize("name", ["drawing.eps", "drawing.png"])
+def test_postscript_is_refused_without_running_anything(tmp_path, monkeypatch, name):
+    import subprocess
+
+    def never(*args, **kwargs):
+        raise AssertionError(f"an external program was started: {args[:1]}")
+
+    monkeypatch.setattr(subprocess, "Popen", never)
+    marker = tmp_path / "created-by-postscript"
+    (tmp_path / name).write_bytes(EPS.replace(b"MARKER", str(marker).encode()))
+    with pytest.raises(ImageLoadError, match="not an image file Sketchscope can read") as info:
+        load_image(tmp_path / name)
+    assert "\n" not in str(info.value) and not marker.exists()
+
+
+def test_fifos_and_devices_are_not_regular_files(tmp_path):
+    import os
+
+    os.mkfifo(tmp_path / "pipe.png")  # opening it would block for ever
+    for path in (tmp_path / "pipe.png", "/dev/zero"):
+        with pytest.raises(ImageLoadError, match="not a regular file"):
+            load_image(path)
+
+
+def test_a_picture_far_wider_than_tall_is_refused_before_preprocessing(tmp_path):
+    Image.new("L", (10_000_000, 1), 255).save(tmp_path / "line.png")  # 10 megapixels: under the limit
+    with pytest.raises(ImageLoadError, match="more than 100 times the other"):
+        load_image(tmp_path / "line.png")
+    Image.new("L", (2000, 20), 255).save(tmp_path / "wide.png")  # 100:1 still opens
+    assert load_image(tmp_path / "wide.png").shape == (20, 2000)
+
+
+def test_exif_orientation_is_applied(tmp_path):
+    upright = np.full((60, 40), 255, np.uint8)
+    upright[5:12, 5:35] = 0  # the bar of a 7 at the top ...
+    upright[12:55, 28:35] = 0  # ... and its stem on the right
+    stored = np.rot90(upright, k=1)  # as a phone held sideways stores it
+    exif = Image.Exif()
+    exif[0x0112] = 6  # Orientation: rotate 90 degrees clockwise to view
+    Image.fromarray(stored).save(tmp_path / "phone.jpg", exif=exif, quality=95)
+    read = load_image(tmp_path / "phone.jpg")
+    assert read.shape[:2] == upright.shape
+    assert np.abs(read.astype(int) - upright).mean() < 8  # JPEG noise only

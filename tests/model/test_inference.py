@@ -119,3 +119,44 @@ def test_lambda_layer_is_refused_by_safe_mode_and_never_runs(tmp_path, monkeypat
     with pytest.raises(ModelError, match="cannot load"):
         load_keras_model(tmp_path / "lambda.keras")
     assert not marker.exists()
+
+
+def test_a_model_whose_outputs_are_not_probabilities_is_refused_in_one_line(tmp_path):
+    import keras
+
+    keras.utils.set_random_seed(3)
+    x = np.zeros((28, 28, 1), np.float32)
+    x[5:20, 10:15] = 1
+    broken = build_cnn()
+    broken.set_weights([np.full_like(w, np.nan) for w in broken.get_weights()])
+    broken.save(tmp_path / "nan.keras")
+    with pytest.raises(ModelError, match="not finite"):
+        Engine.load(tmp_path / "nan.keras", "mnist").run(x)
+    linear = build_cnn()
+    linear.get_layer("probabilities").activation = keras.activations.linear
+    inputs = keras.Input((28, 28, 1))
+    outputs = inputs
+    for layer in linear.layers[1:]:
+        outputs = layer(outputs)
+    keras.Model(inputs, outputs).save(tmp_path / "logits.keras")
+    with pytest.raises(ModelError, match="not probabilities") as info:  # refused as it loads
+        Engine.load(tmp_path / "logits.keras", "mnist")
+    assert "\n" not in str(info.value)
+
+
+def test_a_keras_zip_bomb_is_refused_before_keras_inflates_it(tmp_path, cnn_file):
+    import zipfile
+
+    bomb = tmp_path / "bomb.keras"
+    with zipfile.ZipFile(cnn_file) as good, zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in good.infolist():
+            if item.filename != "config.json":
+                out.writestr(item, good.read(item))
+        with out.open("config.json", "w") as config:  # 300 MB of spaces: a few hundred kB packed
+            chunk = b" " * 1_000_000
+            for _ in range(300):
+                config.write(chunk)
+    assert bomb.stat().st_size < 2_000_000
+    with pytest.raises(ModelError, match="refused") as info:
+        load_keras_model(bomb)
+    assert "\n" not in str(info.value)
