@@ -13,9 +13,11 @@ An interpreter is not thread-safe: each engine owns its own, and each thread ask
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -77,12 +79,28 @@ def check_in_step(keras_path: str | os.PathLike) -> Path:
     return lite
 
 
+@contextlib.contextmanager
+def _quiet_stderr():
+    """LiteRT's C++ prints "INFO: Created TensorFlow Lite XNNPACK delegate" on fd 2 when tensors
+    are allocated; a user's one-line error must not come with it."""
+    sys.stderr.flush()
+    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+        os.close(devnull)
+
+
 def _interpreter(path: Path):
     from ai_edge_litert.interpreter import Interpreter
 
     try:
-        interpreter = Interpreter(model_path=str(path), num_threads=1)
-        interpreter.allocate_tensors()
+        with _quiet_stderr():
+            interpreter = Interpreter(model_path=str(path), num_threads=1)
+            interpreter.allocate_tensors()
     except (ValueError, RuntimeError, OSError) as exc:
         raise ModelError(f"{path.name}: not a LiteRT model ({one_line(exc, 160)})") from None
     return interpreter
@@ -119,7 +137,8 @@ class _Runner:
         if n != self._batch:
             for name, array in arrays.items():
                 self.interpreter.resize_tensor_input(self.inputs[name], array.shape)
-            self.interpreter.allocate_tensors()
+            with _quiet_stderr():
+                self.interpreter.allocate_tensors()
             self._batch = n
         for name, array in arrays.items():
             self.interpreter.set_tensor(self.inputs[name], np.ascontiguousarray(array, np.float32))
