@@ -15,6 +15,7 @@ import numpy as np
 
 from model import datasets
 from model.atomic import atomic_write_bytes
+from model.cache import preprocess_digest, preprocessed_split
 from model.datasets import cache_dir, sha256_file
 
 CACHE_VERSION = 1
@@ -50,8 +51,6 @@ class TestSplit:
 
 
 def _cache_path(ds: datasets.Dataset, model_path: Path) -> Path:
-    from model.training.train import preprocess_digest
-
     key = f"{ds.name}-{sha256_file(model_path)[:16]}-{ds.sha256[:12]}-{preprocess_digest()}-v{CACHE_VERSION}"
     return cache_dir() / "evaluations" / f"{key}.npz"
 
@@ -60,7 +59,6 @@ def answers_on_test_split(ds: datasets.Dataset, model_path: str | Path, log=prin
     """The model's (10000, 10) probabilities on the loaded dataset ``ds``'s test split
     (cached)."""
     from model.inference import ModelError, load_keras_model
-    from model.training.train import preprocessed_split
 
     model_path = Path(model_path)
     if not model_path.is_file():

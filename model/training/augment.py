@@ -15,7 +15,6 @@ their own.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import io
 import multiprocessing
 import os
@@ -26,6 +25,7 @@ from pathlib import Path
 import numpy as np
 
 from model.atomic import atomic_write_bytes
+from model.cache import code_digest
 from model.datasets import cache_dir
 from model.preprocess import EmptyDrawing, preprocess
 from model.training import sketch
@@ -334,19 +334,13 @@ def render_sketches(
     return x, np.array(keep, dtype=np.int64)
 
 
-def _code_digest() -> str:
-    here = Path(__file__).parent
-    digest = hashlib.sha256()
-    for path in (here / "sketch.py", here.parent / "preprocess.py"):
-        digest.update(path.read_bytes())
-    return digest.hexdigest()[:12]
-
-
 def sketch_set(
     part: SketchSet, dataset: str, x_train: np.ndarray, y_train: np.ndarray, seed: int, log=print
 ) -> tuple[np.ndarray, np.ndarray]:
     """The (cached) sketch set for ``part``: float32 (n, 28, 28, 1) images and their labels."""
-    key = f"{dataset}-{part.kind}-{part.count}-{seed}-{len(x_train)}-v{SKETCH_VERSION}-{_code_digest()}"
+    # Keyed by the code that draws and preprocesses the copies: a change to either redraws them.
+    code = code_digest("training/sketch.py", "preprocess.py")
+    key = f"{dataset}-{part.kind}-{part.count}-{seed}-{len(x_train)}-v{SKETCH_VERSION}-{code}"
     path = cache_dir() / "sketches" / f"{key}.npz"
     if path.is_file():
         with np.load(path) as z:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
-import io
 import json
 import time
 from dataclasses import dataclass, replace
@@ -13,9 +11,8 @@ import numpy as np
 
 from model import datasets, paths
 from model.atomic import atomic_path, atomic_write_bytes
-from model.datasets import cache_dir
+from model.cache import preprocessed_split
 from model.inference import load_keras_model, quiet_tensorflow
-from model.preprocess import preprocess_dataset
 from model.training import augment
 
 
@@ -23,27 +20,6 @@ from model.training import augment
 class TrainResult:
     path: Path
     card: dict
-
-
-def preprocess_digest() -> str:
-    """A short digest of ``model/preprocess.py``: caches of preprocessed data are keyed by it,
-    so a change to preprocessing never serves stale arrays."""
-    return hashlib.sha256((Path(__file__).parents[1] / "preprocess.py").read_bytes()).hexdigest()[:12]
-
-
-def preprocessed_split(ds: datasets.Dataset, split: str, log=print) -> np.ndarray:
-    """A split of ``ds`` through ``preprocess`` (cached per data and preprocessing code)."""
-    path = cache_dir() / "preprocessed" / f"{ds.name}-{split}-{ds.sha256[:12]}-{preprocess_digest()}.npy"
-    if path.is_file():
-        return np.load(path)
-    images = ds.x_train if split == "train" else ds.x_test
-    log(f"preprocessing the {ds.name} {split} split ({len(images)} images, cached afterwards) ...")
-    x = preprocess_dataset(images, ds.name)
-    buf = io.BytesIO()
-    np.save(buf, x)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, buf.getvalue())
-    return x
 
 
 def teacher_models(dataset: str, teacher) -> list[Path]:
