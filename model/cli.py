@@ -88,10 +88,10 @@ def main(argv: list[str]) -> int:
 
 
 def _data(args) -> int:
-    from model import datasets
+    from model.training.fetch import fetch
 
     for name in args.dataset or DATASET_NAMES:
-        datasets.fetch(name, force=args.force)
+        fetch(name, force=args.force)
     return 0
 
 
