@@ -33,11 +33,12 @@ def _parser() -> argparse.ArgumentParser:
     train.add_argument("--out", type=Path, help="the .keras file (default: the shipped one)")
     train.add_argument("--limit", type=int, help="train on the first N training images only")
     train.add_argument("--init", type=Path, help="start from this trained model (fine-tuning)")
+    from model.training.recipes import BASE, STAGE_NAMES
+
     train.add_argument(
         "--stage",
-        choices=["base", "finetune", "restart", "distill", "distill-finetune", "distill-views",
-                 "distill-clean"],
-        default="base",
+        choices=STAGE_NAMES,
+        default=BASE,
         help="the recipe's schedule: the base run, the fine-tuning run that follows it, "
              "(fashion) a warm restart after that, or a distillation stage, (mnist) a gentler "
              "one after it, one whose teachers answer for several views of each batch, and "
@@ -101,7 +102,7 @@ def _train(args) -> int:
     if args.out is not None and args.out.suffix != ".keras":
         _err(f"--out must end in .keras: {args.out}")
         return 2
-    from model.training.augment import recipe_for
+    from model.training.recipes import recipe_for
 
     try:
         recipe = recipe_for(args.dataset, args.arch, args.stage, teachers=args.teacher)

@@ -104,10 +104,10 @@ def test_train_distill_stage_errors_are_one_line(extra, message, tmp_path):
 
 def test_train_offers_every_stage_of_the_recipes():
     from model import cli
-    from model.training import augment
+    from model.training import recipes
 
     parser = cli._parser()
-    for stage in ("base", *augment.STAGES):
+    for stage in ("base", *recipes.STAGES):
         assert parser.parse_args(["train", "--dataset", "mnist", "--stage", stage]).stage == stage
 
 
