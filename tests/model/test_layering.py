@@ -1,6 +1,7 @@
 """model/ never imports Qt, and importing it stays cheap (no TensorFlow until needed); the
 runtime modules (model/*.py) never import the training-only code (model/training/)."""
 
+import ast
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,33 @@ def test_no_runtime_module_imports_the_training_code():
     for name in MODULES:  # one process each, so that no module hides another's import
         proc = probe(("model.training",), [f"model.{name}"])
         assert proc.returncode == 0, f"model.{name}: {proc.stderr.strip().splitlines()[-1:]}"
+
+
+def training_imports(source: str) -> list[str]:
+    """Every import of model.training in ``source``, at any depth (inside functions too)."""
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found += [a.name for a in node.names if a.name.startswith("model.training")]
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            if node.module.startswith("model.training"):
+                found.append(node.module)
+            elif node.module == "model":
+                found += [f"model.{a.name}" for a in node.names if a.name == "training"]
+    return found
+
+
+def test_no_runtime_module_imports_the_training_code_even_lazily():
+    for name in MODULES:
+        source = (ROOT / "model" / f"{name}.py").read_text()
+        assert training_imports(source) == [], f"model/{name}.py imports the training code"
+
+
+def test_the_import_finder_sees_lazy_imports_of_the_training_code():
+    source = "def f():\n    from model.training.train import train\n    from model import training\n"
+    assert training_imports(source) == ["model.training.train", "model.training"]
+    assert training_imports("import model.training.sketch as s\nfrom model import cache\n") == [
+        "model.training.sketch"]
 
 
 def test_the_probe_notices_a_blocked_import():
