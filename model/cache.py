@@ -40,11 +40,16 @@ def preprocessed_split(ds: Dataset, split: str, log=print) -> np.ndarray:
     """A split ("train" or "test") of ``ds`` through ``preprocess``, as float32 (n, 28, 28, 1);
     cached per data and preprocessing code."""
     path = cache_dir() / "preprocessed" / f"{ds.name}-{split}-{ds.sha256[:12]}-{preprocess_digest()}.npy"
+    images = ds.x_train if split == "train" else ds.x_test
     if path.is_file():
-        return np.load(path)
+        try:
+            x = np.load(path, allow_pickle=False)
+            if x.shape == (len(images), 28, 28, 1):
+                return x
+        except (OSError, ValueError, EOFError):
+            pass  # a damaged cache (empty, truncated, foreign) is rebuilt below
     from model.preprocess import preprocess_dataset  # SciPy: only when there is work to do
 
-    images = ds.x_train if split == "train" else ds.x_test
     log(f"preprocessing the {ds.name} {split} split ({len(images)} images, cached afterwards) ...")
     x = preprocess_dataset(images, ds.name)
     buf = io.BytesIO()

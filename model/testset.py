@@ -8,6 +8,7 @@ caches the probabilities, keyed by the model file's SHA-256 and the preprocessin
 from __future__ import annotations
 
 import io
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -70,8 +71,8 @@ def answers_on_test_split(ds: datasets.Dataset, model_path: str | Path, log=prin
                 probs = z["probabilities"]
             if probs.shape == (len(ds.y_test), 10):
                 return probs
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache is rebuilt below
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass  # a damaged cache (empty, truncated, not an npz) is rebuilt below
     model = load_keras_model(model_path)
     x_test = preprocessed_split(ds, "test", log)
     probs = np.asarray(model.predict(x_test, batch_size=1000, verbose=0), np.float32)
