@@ -36,9 +36,7 @@ class Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> Parser:
-    from model.architecture import ARCHS
     from model.datasets import DATASET_NAMES
-    from model.training.recipes import BASE, BASE_HELP, STAGE_NAMES, STAGES
 
     parser = Parser(prog="main.py", epilog=APP_HELP, description="Sketchscope: draw a digit or "
                     "a piece of clothing and watch a CNN read it, feature map by feature map.")
@@ -47,26 +45,39 @@ def build_parser() -> Parser:
                              "default: as last time")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     parser.commands = commands.choices
+    _add_data(commands, DATASET_NAMES)
+    _add_train(commands, DATASET_NAMES)
+    _add_evaluate_and_predict(commands, DATASET_NAMES)
+    _add_bench(commands)
+    return parser
 
-    def command(name: str, summary: str, handler: str | None, **kwargs) -> Parser:
-        """A sub-command; ``handler`` is "module:function", imported only when it runs."""
-        sub = commands.add_parser(name, help=summary, description=summary, **kwargs)
-        sub.set_defaults(handler=handler)
-        return sub
 
-    data = command("data", "fetch and cache the data sets", "model.training.cli:data")
+def _command(commands, name: str, summary: str, handler: str | None, **kwargs) -> Parser:
+    """A sub-command; ``handler`` is "module:function", imported only when it runs."""
+    sub = commands.add_parser(name, help=summary, description=summary, **kwargs)
+    sub.set_defaults(handler=handler)
+    return sub
+
+
+def _add_data(commands, dataset_names) -> None:
+    data = _command(commands, "data", "fetch and cache the data sets", "model.training.cli:data")
     data.add_argument("action", choices=["fetch"])
-    data.add_argument("--dataset", choices=DATASET_NAMES, action="append",
+    data.add_argument("--dataset", choices=dataset_names, action="append",
                       help="this data set only (repeat for both; default: both)")
     data.add_argument("--force", action="store_true", help="rebuild the cache")
+
+
+def _add_train(commands, dataset_names) -> None:
+    from model.architecture import ARCHS
+    from model.training.recipes import BASE, BASE_HELP, STAGE_NAMES, STAGES
 
     stages = [f"{BASE} ({BASE_HELP})"] + [
         f"{name} ({stage.help}; for {', '.join(f'{d} {a}' for d, a in stage.schedules)}"
         f"{'; needs --teacher' if stage.needs_teacher else ''})"
         for name, stage in STAGES.items()
     ]
-    train = command("train", "train a model", "model.training.cli:train")
-    train.add_argument("--dataset", choices=DATASET_NAMES, required=True)
+    train = _command(commands, "train", "train a model", "model.training.cli:train")
+    train.add_argument("--dataset", choices=dataset_names, required=True)
     train.add_argument("--arch", choices=ARCHS, default="cnn")
     train.add_argument("--epochs", type=int, help="default: the stage's schedule")
     train.add_argument("--seed", type=int, default=0)
@@ -79,21 +90,28 @@ def build_parser() -> Parser:
                        help="a trained .keras model to distil from (repeat for an ensemble: "
                             "their probabilities are averaged and mixed into the targets)")
 
-    evaluate = command("evaluate", "accuracy on the full test split", "model.training.cli:evaluate")
-    evaluate.add_argument("--dataset", choices=DATASET_NAMES, required=True)
+
+def _add_evaluate_and_predict(commands, dataset_names) -> None:
+    from model.architecture import ARCHS
+
+    evaluate = _command(commands, "evaluate", "accuracy on the full test split",
+                        "model.training.cli:evaluate")
+    evaluate.add_argument("--dataset", choices=dataset_names, required=True)
     evaluate.add_argument("--arch", choices=ARCHS, default="cnn")
     evaluate.add_argument("--model", type=Path, help="default: the shipped model of --arch")
     evaluate.add_argument("--json", action="store_true", help="print one JSON object")
     evaluate.add_argument("--confusion", type=Path, help="confusion-matrix PNG path")
 
-    predict = command("predict", "classify image files (one JSON object per line)",
-                      "model.cli:predict")
-    predict.add_argument("--dataset", choices=DATASET_NAMES, default="mnist")
+    predict = _command(commands, "predict", "classify image files (one JSON object per line)",
+                       "model.cli:predict")
+    predict.add_argument("--dataset", choices=dataset_names, default="mnist")
     predict.add_argument("--model", type=Path, help="default: the shipped CNN of --dataset")
     predict.add_argument("images", nargs="+", type=Path)
 
-    bench = command("bench", "benchmarks: drawn-style accuracy, or the app's speed and memory",
-                    None)
+
+def _add_bench(commands) -> None:
+    bench = _command(commands, "bench", "benchmarks: drawn-style accuracy, or the app's speed "
+                     "and memory", None)
     what = bench.add_subparsers(dest="what", metavar="WHAT", title="benchmarks", required=True)
     bench.commands = what.choices
     accuracy = what.add_parser("accuracy", help="the shipped CNNs on drawn-style test sets")
@@ -103,7 +121,6 @@ def build_parser() -> Parser:
     # The GUI benchmark reads its own options (gui/devtools/bench.py): they are passed on.
     what.add_parser("gui", add_help=False,
                     help="the app's speed and memory (its options: main.py bench gui --help)")
-    return parser
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
