@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import io
+import zipfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -43,10 +44,11 @@ def preprocessed_split(ds: Dataset, split: str, log=print) -> np.ndarray:
     images = ds.x_train if split == "train" else ds.x_test
     if path.is_file():
         try:
-            x = np.load(path, allow_pickle=False)
-            if x.shape == (len(images), 28, 28, 1):
+            with open(path, "rb") as f:  # np.load would leave a foreign (zip) file open
+                x = np.load(f, allow_pickle=False)
+            if isinstance(x, np.ndarray) and x.shape == (len(images), 28, 28, 1):
                 return x
-        except (OSError, ValueError, EOFError):
+        except (OSError, ValueError, EOFError, zipfile.BadZipFile):
             pass  # a damaged cache (empty, truncated, foreign) is rebuilt below
     from model.preprocess import preprocess_dataset  # SciPy: only when there is work to do
 

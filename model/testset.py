@@ -67,7 +67,8 @@ def answers_on_test_split(ds: datasets.Dataset, model_path: str | Path, log=prin
     path = _cache_path(ds, model_path)
     if path.is_file():
         try:
-            with np.load(path) as z:
+            # Read whole first: np.load leaves its file open when a foreign file fails to parse.
+            with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as z:
                 probs = z["probabilities"]
             if probs.shape == (len(ds.y_test), 10):
                 return probs

@@ -47,7 +47,7 @@ def test_a_preprocessed_split_is_computed_once_then_read_back(small, tmp_path, m
         preprocessed_split(other, "test")
 
 
-@pytest.mark.parametrize("damage", [b"", b"\x93NUMPY garbage", "wrong shape"])
+@pytest.mark.parametrize("damage", [b"", b"\x93NUMPY garbage", b"PK\x03\x04 not an npy", "wrong shape"])
 def test_a_damaged_preprocessed_split_is_rebuilt(small, tmp_path, damage):
     test = preprocessed_split(small, "test", log=lambda *a: None)
     (cached,) = (tmp_path / "preprocessed").iterdir()
