@@ -1,33 +1,160 @@
 """Sketchscope: draw a digit or a piece of clothing and watch a CNN read it.
 
     python main.py [--dataset mnist|fashion]        the app (the default)
-    python main.py data fetch [--dataset ...]       fetch and cache the data sets
-    python main.py train --dataset mnist|fashion    train a model
-    python main.py evaluate --dataset ...           accuracy on the full test split
-    python main.py predict IMAGE...                 classify image files
-    python main.py bench accuracy | bench gui       benchmarks
+    python main.py COMMAND ...                      data, train, evaluate, predict, bench
+    python main.py [COMMAND] --help                 what each takes
+
+One parser, with a sub-parser per command. Parsing imports nothing heavy: TensorFlow, Keras,
+SciPy and Qt are imported only on the path of the command that needs them.
 """
 
+from __future__ import annotations
+
+import argparse
+import importlib
 import os
 import sys
+from pathlib import Path
 
 # NumPy's BLAS may spin several threads on a small matrix product; on a 2-core machine that also
 # runs TensorFlow that is ten times slower than one thread (measured: 100 ms against 10 ms).
+# Set before anything imports NumPy (the parser's tables do), as OpenBLAS reads it once.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+APP_HELP = "Without a COMMAND: the app. `main.py COMMAND --help` tells a command's options."
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, with a usage error on one line: what is wrong, and where the help is."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.commands: dict[str, Parser] = {}  # its sub-command parsers, by name
+
+    def error(self, message: str):
+        self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
+
+
+def build_parser() -> Parser:
+    from model.datasets import DATASET_NAMES
+
+    parser = Parser(prog="main.py", epilog=APP_HELP, description="Sketchscope: draw a digit or "
+                    "a piece of clothing and watch a CNN read it, feature map by feature map.")
+    parser.add_argument("--dataset", dest="app_dataset", choices=DATASET_NAMES,
+                        help="the app starts on digits (mnist) or clothing (fashion); "
+                             "default: as last time")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
+    parser.commands = commands.choices
+    _add_data(commands, DATASET_NAMES)
+    _add_train(commands, DATASET_NAMES)
+    _add_evaluate_and_predict(commands, DATASET_NAMES)
+    _add_bench(commands)
+    return parser
+
+
+def _command(commands, name: str, summary: str, handler: str | None, **kwargs) -> Parser:
+    """A sub-command; ``handler`` is "module:function", imported only when it runs."""
+    sub = commands.add_parser(name, help=summary, description=summary, **kwargs)
+    sub.set_defaults(handler=handler)
+    return sub
+
+
+def _add_data(commands, dataset_names) -> None:
+    data = _command(commands, "data", "fetch and cache the data sets", "model.training.cli:data")
+    data.add_argument("action", choices=["fetch"])
+    data.add_argument("--dataset", choices=dataset_names, action="append",
+                      help="this data set only (repeat for both; default: both)")
+    data.add_argument("--force", action="store_true", help="rebuild the cache")
+
+
+def _add_train(commands, dataset_names) -> None:
+    from model.architecture import ARCHS
+    from model.training.recipes import BASE, BASE_HELP, STAGE_NAMES, STAGES
+
+    stages = [f"{BASE} ({BASE_HELP})"] + [
+        f"{name} ({stage.help}; for {', '.join(f'{d} {a}' for d, a in stage.schedules)}"
+        f"{'; needs --teacher' if stage.needs_teacher else ''})"
+        for name, stage in STAGES.items()
+    ]
+    train = _command(commands, "train", "train a model", "model.training.cli:train")
+    train.add_argument("--dataset", choices=dataset_names, required=True)
+    train.add_argument("--arch", choices=ARCHS, default="cnn")
+    train.add_argument("--epochs", type=int, help="default: the stage's schedule")
+    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--out", type=Path, help="the .keras file (default: the shipped one)")
+    train.add_argument("--limit", type=int, help="train on the first N training images only")
+    train.add_argument("--init", type=Path, help="start from this trained model (a later stage)")
+    train.add_argument("--stage", choices=STAGE_NAMES, default=BASE,
+                       help="the recipe's schedule: " + "; ".join(stages))
+    train.add_argument("--teacher", type=Path, action="append",
+                       help="a trained .keras model to distil from (repeat for an ensemble: "
+                            "their probabilities are averaged and mixed into the targets)")
+
+
+def _add_evaluate_and_predict(commands, dataset_names) -> None:
+    from model.architecture import ARCHS
+
+    evaluate = _command(commands, "evaluate", "accuracy on the full test split",
+                        "model.training.cli:evaluate")
+    evaluate.add_argument("--dataset", choices=dataset_names, required=True)
+    evaluate.add_argument("--arch", choices=ARCHS, default="cnn")
+    evaluate.add_argument("--model", type=Path, help="default: the shipped model of --arch")
+    evaluate.add_argument("--json", action="store_true", help="print one JSON object")
+    evaluate.add_argument("--confusion", type=Path, help="confusion-matrix PNG path")
+
+    predict = _command(commands, "predict", "classify image files (one JSON object per line)",
+                       "model.cli:predict")
+    predict.add_argument("--dataset", choices=dataset_names, default="mnist")
+    predict.add_argument("--model", type=Path, help="default: the shipped CNN of --dataset")
+    predict.add_argument("images", nargs="+", type=Path)
+
+
+def _add_bench(commands) -> None:
+    bench = _command(commands, "bench", "benchmarks: drawn-style accuracy, or the app's speed "
+                     "and memory", None)
+    what = bench.add_subparsers(dest="what", metavar="WHAT", title="benchmarks", required=True)
+    bench.commands = what.choices
+    accuracy = what.add_parser("accuracy", help="the shipped CNNs on drawn-style test sets")
+    accuracy.add_argument("--n", type=int, default=10000, help="test images per set")
+    accuracy.add_argument("--json", action="store_true")
+    accuracy.set_defaults(handler="model.training.cli:bench_accuracy")
+    # The GUI benchmark reads its own options (gui/devtools/bench.py): they are passed on.
+    what.add_parser("gui", add_help=False,
+                    help="the app's speed and memory (its options: main.py bench gui --help)")
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    """The parsed command line; argparse's one-line error and exit status 2 when it is wrong.
+    ``bench gui``'s own arguments are left in ``bench_gui_argv``."""
+    parser = build_parser()
+    args, rest = parser.parse_known_args(argv)
+    if args.command == "bench" and args.what == "gui":
+        args.bench_gui_argv = rest
+    elif rest:
+        where = parser  # the innermost command given, so that its help is the one named
+        for name in (args.command, getattr(args, "what", None)):
+            where = where.commands.get(name, where)
+        where.error(f"unrecognized arguments: {' '.join(rest)}")
+    if args.command and args.app_dataset:
+        parser.error(f"--dataset before {args.command} is the app's option; "
+                     f"give it after the command: main.py {args.command} ... --dataset ...")
+    return args
 
 
 def main(argv: list[str]) -> int:
-    if argv[:2] == ["bench", "gui"]:
+    args = parse_args(argv)
+    if args.command is None:
+        from gui.app import main as app
+
+        return app(args.app_dataset)
+    if args.command == "bench" and args.what == "gui":
         from gui.devtools.bench import main as bench_gui
 
-        return bench_gui(argv[2:])
-    if argv and argv[0] in ("data", "train", "evaluate", "predict", "bench"):
-        from model.cli import main as model_cli
+        return bench_gui(args.bench_gui_argv)
+    from model.cli import run
 
-        return model_cli(argv)
-    from gui.app import main as app
-
-    return app(argv)
+    module, function = args.handler.split(":")
+    return run(getattr(importlib.import_module(module), function), args)
 
 
 if __name__ == "__main__":

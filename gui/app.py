@@ -1,4 +1,4 @@
-"""``python main.py [--dataset mnist|fashion]``: start the app.
+"""``python main.py [--dataset mnist|fashion]``: start the app (main.py parses the command line).
 
 The window is shown at once; TensorFlow and the models load in the inference thread.
 
@@ -10,7 +10,6 @@ if it cannot) and quits.
 
 from __future__ import annotations
 
-import argparse
 import os
 import sys
 import time
@@ -19,17 +18,8 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
 from gui.main_window import APP_NAME, MainWindow
-from model.datasets import DATASET_NAMES
 
 EXIT_WHEN = "SKETCHSCOPE_EXIT_WHEN"
-
-
-def parse_args(argv: list[str]) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="main.py", description="Sketchscope: draw and watch "
-                                     "a CNN read your drawing, feature map by feature map.")
-    parser.add_argument("--dataset", choices=DATASET_NAMES, default=None,
-                        help="start on digits (mnist) or clothing (fashion); default: as last time")
-    return parser.parse_args(argv)
 
 
 class _FirstPaint(QObject):
@@ -53,13 +43,13 @@ def _report(event: str) -> None:
     os._exit(0)
 
 
-def main(argv: list[str] | None = None) -> int:
-    args = parse_args(sys.argv[1:] if argv is None else argv)
+def main(dataset: str | None = None) -> int:
+    """Open the window on ``dataset`` (None: the one used last) and run until it closes."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
-    window = MainWindow(dataset=args.dataset)
+    window = MainWindow(dataset=dataset)
 
     exit_when = os.environ.get(EXIT_WHEN, "")
     if exit_when == "shown":

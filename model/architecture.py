@@ -68,13 +68,3 @@ def build(arch: str):
         return build_dense()
     raise ValueError(f"unknown architecture {arch!r}; choose one of: {', '.join(ARCHS)}")
 
-
-def summary_rows(model) -> list[LayerRow]:
-    """The model's layers (input left out) as (name, type, output shape, parameters)."""
-    rows = []
-    for layer in model.layers:
-        if type(layer).__name__ == "InputLayer":
-            continue
-        shape = tuple(int(d) for d in layer.output.shape[1:])
-        rows.append(LayerRow(layer.name, type(layer).__name__, shape, int(layer.count_params())))
-    return rows

@@ -400,6 +400,6 @@ def cached_top_examples(engine, images: np.ndarray, progress: Progress | None = 
 def split_images(dataset: str) -> np.ndarray:
     """The (10000, 28, 28, 1) float32 test split as the network sees it (cached on disk)."""
     from model import datasets
-    from model.training.train import preprocessed_split
+    from model.cache import preprocessed_split
 
     return preprocessed_split(datasets.load(dataset), "test", log=lambda _message: None)

@@ -101,7 +101,7 @@ def _network(path: str | os.PathLike, cnn: bool):
     return KerasCNN.load(path) if cnn else KerasDense.load(path)
 
 
-def _distributions(probs: np.ndarray) -> np.ndarray:
+def check_distributions(probs: np.ndarray) -> np.ndarray:
     """``probs`` if every row is a probability distribution, else ModelError: a model with NaN
     weights or without its softmax must not print "probabilities" that are none."""
     if not np.isfinite(probs).all():
@@ -175,14 +175,14 @@ class Engine:
         zero the switched-off channels' maps before the next layer sees them."""
         x, m = self._inputs(image, masks)
         *maps, dense, probs = self.cnn.forward(x, m)
-        return Prediction(x[0], _distributions(probs)[0], tuple(f[0] for f in maps), dense[0])
+        return Prediction(x[0], check_distributions(probs)[0], tuple(f[0] for f in maps), dense[0])
 
     def run_dense(self, image: np.ndarray) -> np.ndarray | None:
         """The dense comparison network's probabilities, or None if it is not loaded."""
         if self.dense_net is None:
             return None
         x = np.asarray(image, np.float32).reshape(1, *INPUT_SHAPE)
-        return _distributions(self.dense_net.forward(x))[0]
+        return check_distributions(self.dense_net.forward(x))[0]
 
     def _gradients(self) -> CNN:
         """The network that gives gradients: TensorFlow's, loaded on first use when the forward
@@ -207,7 +207,7 @@ class Engine:
         """(N, 28, 28, 1) images -> (N, 10) float32 probabilities, in batches."""
         out = np.empty((len(images), 10), np.float32)
         for begin, outputs in self._batches(images, batch):
-            out[begin:begin + len(outputs[-1])] = _distributions(outputs[-1])
+            out[begin:begin + len(outputs[-1])] = check_distributions(outputs[-1])
         return out
 
     def channel_peaks(self, images: np.ndarray, batch: int = BATCH,

@@ -157,3 +157,23 @@ class KerasDense:
 
     def forward(self, images: np.ndarray) -> np.ndarray:
         return self._forward(images).numpy()
+
+
+def classifier(path: str | os.PathLike):
+    """A ``.keras`` classifier of the app's input (the CNN or the dense network) as a batched
+    ``images -> probabilities`` function through Keras, with the checks the engine makes:
+    one (28, 28, 1) input, one output of 10 classes that are probability distributions."""
+    from model.inference import check_distributions
+
+    model = load_keras_model(path)
+    inputs, outputs = model.inputs, model.outputs
+    shape = tuple(model.input_shape[1:]) if len(inputs) == 1 else None
+    if shape != INPUT_SHAPE or len(outputs) != 1 or tuple(model.output_shape[1:]) != (NUM_CLASSES,):
+        got = f"{len(inputs)} input(s) {[tuple(i.shape[1:]) for i in inputs]}, " \
+              f"{len(outputs)} output(s) {[tuple(o.shape[1:]) for o in outputs]}"
+        raise ModelError(f"{Path(path).name}: the model takes {got}, not {INPUT_SHAPE} -> ({NUM_CLASSES},)")
+
+    def probabilities(images):
+        return check_distributions(np.asarray(model.predict(images, batch_size=1000, verbose=0), np.float32))
+
+    return probabilities

@@ -8,6 +8,7 @@ caches the probabilities, keyed by the model file's SHA-256 and the preprocessin
 from __future__ import annotations
 
 import io
+import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,6 +17,7 @@ import numpy as np
 
 from model import datasets
 from model.atomic import atomic_write_bytes
+from model.cache import preprocess_digest, preprocessed_split
 from model.datasets import cache_dir, sha256_file
 from model.errors import ModelError, one_line
 
@@ -52,8 +54,6 @@ class TestSplit:
 
 
 def _cache_path(ds: datasets.Dataset, model_path: Path) -> Path:
-    from model.training.train import preprocess_digest
-
     key = f"{ds.name}-{sha256_file(model_path)[:16]}-{ds.sha256[:12]}-{preprocess_digest()}-v{CACHE_VERSION}"
     return cache_dir() / "evaluations" / f"{key}.npz"
 
@@ -73,20 +73,19 @@ def answers_on_test_split(ds: datasets.Dataset, model_path: str | Path, log=prin
     (cached by the model file's SHA-256). ``answer()`` gives the function that computes them
     when the cache cannot (default: an engine loaded from ``model_path``); it is not called
     when the cache answers."""
-    from model.training.train import preprocessed_split
-
     model_path = Path(model_path)
     if not model_path.is_file():
         raise ModelError(f"{model_path}: no such model file")
     path = _cache_path(ds, model_path)
     if path.is_file():
         try:
-            with np.load(path) as z:
+            # Read whole first: np.load leaves its file open when a foreign file fails to parse.
+            with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as z:
                 probs = z["probabilities"]
             if probs.shape == (len(ds.y_test), 10):
                 return probs
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache is rebuilt below
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
+            pass  # a damaged cache (empty, truncated, not an npz) is rebuilt below
     compute = answer() if answer is not None else _engine_answer(model_path, ds.name)
     x_test = preprocessed_split(ds, "test", log)
     probs = np.asarray(compute(x_test), np.float32)

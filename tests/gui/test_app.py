@@ -1,4 +1,4 @@
-"""Start-up: the GUI modules import without TensorFlow; command-line options."""
+"""Start-up: the GUI modules import without TensorFlow; the app's command-line option."""
 
 import os
 import subprocess
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from gui.app import parse_args
+from main import parse_args
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -27,10 +27,20 @@ def test_importing_the_gui_does_not_import_tensorflow_keras_scipy_or_inference()
 
 
 def test_dataset_option():
-    assert parse_args([]).dataset is None
-    assert parse_args(["--dataset", "fashion"]).dataset == "fashion"
+    assert parse_args([]).app_dataset is None
+    assert parse_args(["--dataset", "fashion"]).app_dataset == "fashion"
     with pytest.raises(SystemExit):
         parse_args(["--dataset", "cifar"])
+
+
+def test_main_py_opens_the_app_on_the_dataset_it_was_given(monkeypatch):
+    import gui.app
+    import main
+
+    opened = []
+    monkeypatch.setattr(gui.app, "main", lambda dataset=None: opened.append(dataset) or 0)
+    assert main.main([]) == 0 and main.main(["--dataset", "fashion"]) == 0
+    assert opened == [None, "fashion"]
 
 
 def test_the_binding_keeps_none_alive(qapp):

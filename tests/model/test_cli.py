@@ -103,15 +103,106 @@ def test_train_distill_stage_errors_are_one_line(extra, message, tmp_path):
 
 
 def test_train_offers_every_stage_of_the_recipes():
-    from model import cli
-    from model.training import augment
+    from main import parse_args
+    from model.training import recipes
 
-    parser = cli._parser()
-    for stage in ("base", *augment.STAGES):
-        assert parser.parse_args(["train", "--dataset", "mnist", "--stage", stage]).stage == stage
+    for stage in ("base", *recipes.STAGES):
+        assert parse_args(["train", "--dataset", "mnist", "--stage", stage]).stage == stage
 
 
 def test_shipped_models_exist():
     for dataset in ("mnist", "fashion"):
         for arch in ("cnn", "dense"):
             assert paths.model_path(dataset, arch).is_file()
+
+
+# ---------------------------------------------------------------- the one parser (main.py)
+
+COMMANDS = ("data", "train", "evaluate", "predict", "bench")
+
+
+def test_help_lists_every_command_with_one_line_and_the_apps_dataset_option():
+    proc = run("--help")
+    assert proc.returncode == 0 and proc.stderr == ""
+    lines = proc.stdout.splitlines()
+    for name in COMMANDS:
+        described = [line.split(maxsplit=1) for line in lines if line.split()[:1] == [name]]
+        assert len(described) == 1 and len(described[0]) == 2, f"{name}: {described}"
+    assert any(line.strip().startswith("--dataset {mnist,fashion}") for line in lines)
+
+
+def test_help_imports_neither_tensorflow_keras_scipy_nor_qt():
+    proc = subprocess.run([sys.executable, "-X", "importtime", "main.py", "--help"], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0
+    imported = {line.rsplit("|", 1)[-1].strip().split(".")[0]
+                for line in proc.stderr.splitlines() if line.startswith("import time:")}
+    assert "model" in imported and "numpy" in imported  # the probe sees what was imported
+    assert not imported & {"tensorflow", "keras", "scipy", "PySide6", "shiboken6", "PIL"}
+
+
+def test_bench_help_lists_accuracy_and_gui_and_bench_gui_help_its_options():
+    proc = run("bench", "--help")
+    assert proc.returncode == 0
+    names = [line.split()[0] for line in proc.stdout.splitlines() if line.startswith("    ")]
+    assert {"accuracy", "gui"} <= set(names)
+    proc = run("bench", "gui", "--help")
+    assert proc.returncode == 0
+    for option in ("--updates", "--segments", "--runs", "--no-explore", "--launches"):
+        assert option in proc.stdout
+    assert "main.py bench gui" in proc.stdout
+
+
+def test_an_unknown_command_is_one_line_and_exit_status_2():
+    proc = run("frobnicate")
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("main.py: error: argument COMMAND: invalid choice: 'frobnicate'")
+
+
+@pytest.mark.parametrize("args, message", [
+    (("--dataset", "cifar"), "main.py: error: argument --dataset: invalid choice: 'cifar'"),
+    (("train", "--dataset", "cifar"), "main.py train: error: argument --dataset: invalid choice"),
+    (("train", "--dataset", "mnist", "--epochs", "many"),
+     "main.py train: error: argument --epochs: invalid int value: 'many'"),
+    (("train", "--dataset", "mnist", "--stage", "warmup"),
+     "main.py train: error: argument --stage: invalid choice: 'warmup'"),
+    (("evaluate", "--dataset", "mnist", "--arch", "vgg"),
+     "main.py evaluate: error: argument --arch: invalid choice: 'vgg'"),
+    (("evaluate",), "main.py evaluate: error: the following arguments are required: --dataset"),
+    (("predict",), "main.py predict: error: the following arguments are required: images"),
+    (("data", "fetch", "--bogus"), "main.py data: error: unrecognized arguments: --bogus"),
+    (("bench",), "main.py bench: error: the following arguments are required: WHAT"),
+    (("bench", "speed"), "main.py bench: error: argument WHAT: invalid choice: 'speed'"),
+    (("bench", "accuracy", "--n", "x"), "main.py bench accuracy: error: argument --n: invalid int"),
+    (("--dataset", "fashion", "predict", "x.png"),
+     "main.py: error: --dataset before predict is the app's option"),
+])
+def test_a_bad_value_is_one_line_and_exit_status_2(args, message):
+    proc = run(*args)
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith(message), proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+
+
+def test_bench_gui_refuses_a_bad_value_of_its_own_with_exit_status_2():
+    proc = run("bench", "gui", "--updates", "x")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "main.py bench gui: error: argument --updates: invalid int value: 'x'" in proc.stderr
+
+
+def test_each_command_runs_its_own_handler_and_bench_gui_gets_its_arguments():
+    import importlib
+
+    from main import parse_args
+
+    argvs = {"data": ["data", "fetch"], "train": ["train", "--dataset", "mnist"],
+             "evaluate": ["evaluate", "--dataset", "mnist"], "predict": ["predict", "a.png"],
+             "bench_accuracy": ["bench", "accuracy"]}
+    for function, argv in argvs.items():
+        module, name = parse_args(argv).handler.split(":")
+        assert name == function and callable(getattr(importlib.import_module(module), name))
+    args = parse_args(["bench", "gui", "--updates", "5", "--no-explore"])
+    assert args.bench_gui_argv == ["--updates", "5", "--no-explore"]
+    assert parse_args(["bench", "accuracy", "--n", "7"]).n == 7
+    assert parse_args([]).command is None and parse_args([]).app_dataset is None

@@ -1,0 +1,69 @@
+"""The training-only commands of ``main.py`` (which parses them): data, train, evaluate, bench
+accuracy. Each imports what it needs when it runs."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from model.cli import error
+from model.datasets import DATASET_NAMES
+
+
+def data(args) -> int:
+    """``data fetch``: fetch and cache the data sets."""
+    from model.training.fetch import fetch
+
+    for name in args.dataset or DATASET_NAMES:
+        fetch(name, force=args.force)
+    return 0
+
+
+def train(args) -> int:
+    """``train``: one stage of a recipe; prints the model card."""
+    from model.training.train import train as train_model
+
+    if args.out is not None and args.out.suffix != ".keras":
+        error(f"--out must end in .keras: {args.out}")
+        return 2
+    from model.training.recipes import recipe_for
+
+    try:
+        recipe = recipe_for(args.dataset, args.arch, args.stage, teachers=args.teacher)
+    except ValueError as exc:
+        error(str(exc))
+        return 2
+    result = train_model(
+        args.dataset, args.arch, epochs=args.epochs, seed=args.seed, out=args.out, limit=args.limit,
+        recipe=recipe, init=args.init,
+    )
+    print(json.dumps(result.card))
+    return 0
+
+
+def evaluate(args) -> int:
+    """``evaluate``: accuracy on the full test split, per class, and a confusion matrix."""
+    from model.training.evaluate import evaluate as evaluate_model
+
+    confusion = args.confusion or Path("out") / f"confusion-{args.dataset}-{args.arch}.png"
+    log = (lambda *a: None) if args.json else print
+    result = evaluate_model(args.dataset, args.model, args.arch, confusion_png=confusion, log=log)
+    if args.json:
+        print(json.dumps(result))
+        return 0
+    print(f"{result['dataset']}: accuracy {result['accuracy']:.2%} on {result['n']} test images")
+    print(f"model: {result['model']}")
+    for name, acc in result["per_class_accuracy"].items():
+        print(f"  {name:<12} {acc:.2%}")
+    print(f"confusion matrix: {result['confusion_png']}")
+    return 0
+
+
+def bench_accuracy(args) -> int:
+    """``bench accuracy``: the shipped CNNs on drawn-style test sets."""
+    from model.training import bench_accuracy as bench
+
+    print(f"bench accuracy: drawn-style test sets, {args.n} test images each, shipped models")
+    rows = bench.run(n=args.n)
+    print(json.dumps(rows) if args.json else bench.format_table(rows))
+    return 0
