@@ -1,7 +1,7 @@
 """Sketchscope: draw a digit or a piece of clothing and watch a CNN read it.
 
     python main.py [--dataset mnist|fashion]        the app (the default)
-    python main.py COMMAND ...                      data, train, evaluate, predict, bench
+    python main.py COMMAND ...                      data, train, export, evaluate, predict, bench
     python main.py [COMMAND] --help                 what each takes
 
 One parser, with a sub-parser per command. Parsing imports nothing heavy: TensorFlow, Keras,
@@ -37,16 +37,19 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> Parser:
     from model.datasets import DATASET_NAMES
+    from model.version import version
 
     parser = Parser(prog="main.py", epilog=APP_HELP, description="Sketchscope: draw a digit or "
                     "a piece of clothing and watch a CNN read it, feature map by feature map.")
     parser.add_argument("--dataset", dest="app_dataset", choices=DATASET_NAMES,
                         help="the app starts on digits (mnist) or clothing (fashion); "
                              "default: as last time")
+    parser.add_argument("--version", action="version", version=f"Sketchscope {version()}")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     parser.commands = commands.choices
     _add_data(commands, DATASET_NAMES)
     _add_train(commands, DATASET_NAMES)
+    _add_export(commands)
     _add_evaluate_and_predict(commands, DATASET_NAMES)
     _add_bench(commands)
     return parser
@@ -89,6 +92,13 @@ def _add_train(commands, dataset_names) -> None:
     train.add_argument("--teacher", type=Path, action="append",
                        help="a trained .keras model to distil from (repeat for an ensemble: "
                             "their probabilities are averaged and mixed into the targets)")
+
+
+def _add_export(commands) -> None:
+    export = _command(commands, "export", "write the LiteRT .tflite the app runs beside each .keras",
+                      "model.training.cli:export")
+    export.add_argument("--model", type=Path, action="append",
+                        help="this .keras file (repeat for more; default: the four shipped models)")
 
 
 def _add_evaluate_and_predict(commands, dataset_names) -> None:
@@ -144,6 +154,12 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
 def main(argv: list[str]) -> int:
     args = parse_args(argv)
     if args.command is None:
+        from gui.display_check import check  # before Qt: it aborts when it cannot start
+
+        problem = check()
+        if problem:
+            print(f"error: {problem}", file=sys.stderr)
+            return 1
         from gui.app import main as app
 
         return app(args.app_dataset)

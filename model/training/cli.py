@@ -1,5 +1,5 @@
-"""The training-only commands of ``main.py`` (which parses them): data, train, evaluate, bench
-accuracy. Each imports what it needs when it runs."""
+"""The training-only commands of ``main.py`` (which parses them): data, train, export, evaluate,
+bench accuracy. Each imports what it needs when it runs."""
 
 from __future__ import annotations
 
@@ -38,6 +38,19 @@ def train(args) -> int:
         recipe=recipe, init=args.init,
     )
     print(json.dumps(result.card))
+    return 0
+
+
+def export(args) -> int:
+    """``export``: a LiteRT .tflite beside each .keras (default: the four shipped models),
+    checked output by output and recorded in the model card."""
+    from model import paths
+    from model.architecture import ARCHS
+    from model.training.export import export as export_model
+
+    models = args.model or [paths.model_path(d, a) for d in DATASET_NAMES for a in ARCHS]
+    for model in models:
+        export_model(model)
     return 0
 
 

@@ -18,6 +18,7 @@ from model.atomic import atomic_path, atomic_write_bytes
 from model.cache import preprocessed_split
 from model.keras_net import load_keras_model, quiet_tensorflow
 from model.training import augment, distill
+from model.training.export import export
 from model.training.recipes import RECIPES, Recipe, SketchSet
 
 
@@ -86,7 +87,8 @@ def train(
         model.save(tmp)
     atomic_write_bytes(paths.card_path(out), (json.dumps(card, indent=2) + "\n").encode())
     log(f"wrote {out} and {paths.card_path(out).name}")
-    return TrainResult(out, card)
+    export(out, log)  # the app runs the .tflite: it must never lag behind the .keras
+    return TrainResult(out, json.loads(paths.card_path(out).read_text()))
 
 
 def limited(recipe: Recipe, limit: int) -> Recipe:

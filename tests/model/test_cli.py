@@ -118,7 +118,7 @@ def test_shipped_models_exist():
 
 # ---------------------------------------------------------------- the one parser (main.py)
 
-COMMANDS = ("data", "train", "evaluate", "predict", "bench")
+COMMANDS = ("data", "train", "export", "evaluate", "predict", "bench")
 
 
 def test_help_lists_every_command_with_one_line_and_the_apps_dataset_option():
@@ -198,7 +198,7 @@ def test_each_command_runs_its_own_handler_and_bench_gui_gets_its_arguments():
 
     argvs = {"data": ["data", "fetch"], "train": ["train", "--dataset", "mnist"],
              "evaluate": ["evaluate", "--dataset", "mnist"], "predict": ["predict", "a.png"],
-             "bench_accuracy": ["bench", "accuracy"]}
+             "bench_accuracy": ["bench", "accuracy"], "export": ["export"]}
     for function, argv in argvs.items():
         module, name = parse_args(argv).handler.split(":")
         assert name == function and callable(getattr(importlib.import_module(module), name))
@@ -206,3 +206,38 @@ def test_each_command_runs_its_own_handler_and_bench_gui_gets_its_arguments():
     assert args.bench_gui_argv == ["--updates", "5", "--no-explore"]
     assert parse_args(["bench", "accuracy", "--n", "7"]).n == 7
     assert parse_args([]).command is None and parse_args([]).app_dataset is None
+
+
+def test_version_prints_the_packages_version():
+    from model.version import version
+
+    proc = run("--version")
+    assert proc.returncode == 0 and proc.stdout == f"Sketchscope {version()}\n"
+    assert version() != "unknown" and version()[0].isdigit()
+
+
+def test_the_app_without_a_display_says_how_to_run_it_in_one_line_before_qt_starts():
+    env = {k: v for k, v in __import__("os").environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    proc = subprocess.run([sys.executable, "-X", "importtime", "main.py"], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and proc.stdout == ""
+    errors = [line for line in proc.stderr.splitlines() if not line.startswith("import time:")]
+    assert len(errors) == 1 and errors[0].startswith("error: there is no display")
+    assert "xvfb-run" in errors[0] and "QT_QPA_PLATFORM=offscreen" in errors[0]
+    assert "PySide6.QtWidgets" not in proc.stderr  # Qt was never started
+
+
+def test_export_rewrites_a_models_tflite_and_its_card_records_it(tmp_path):
+    import shutil
+
+    for suffix in (".keras", ".json"):
+        shutil.copy(paths.model_path("mnist", "dense").with_suffix(suffix), tmp_path / f"d{suffix}")
+    proc = run("export", "--model", str(tmp_path / "d.keras"))
+    assert proc.returncode == 0, proc.stderr
+    card = json.loads((tmp_path / "d.json").read_text())
+    assert card["litert"]["sha256"] == datasets.sha256_file(tmp_path / "d.tflite")
+    broken = tmp_path / "broken.keras"
+    broken.write_text("not a model")
+    proc = run("export", "--model", str(broken))
+    assert proc.returncode == 2 and proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
