@@ -1,5 +1,6 @@
 import json
 
+from model.datasets import sha256_file
 from model.training.recipes import Recipe, Schedule, SketchSet
 
 
@@ -20,7 +21,9 @@ def test_a_short_run_on_a_small_slice_learns(tmp_path):
     assert len(card["data_sha256"]) == 64 and card["keras"] and card["tensorflow"]
     # Measured on the full 10,000-image test split; chance is 10%.
     assert card["test_accuracy"] > 0.8
-    assert {p.name for p in tmp_path.iterdir()} == {"small.keras", "small.json"}  # no temporaries
+    # Its LiteRT export beside it, in step; no temporaries.
+    assert {p.name for p in tmp_path.iterdir()} == {"small.keras", "small.json", "small.tflite"}
+    assert card["litert"]["keras_sha256"] == sha256_file(out)
 
 
 def test_a_limited_run_draws_at_most_half_as_many_sketches_as_it_has_images():
