@@ -57,15 +57,3 @@ def write_png(path: str | os.PathLike, pixels: np.ndarray) -> Path:
         image.save(tmp, format="PNG")
     return path
 
-
-def enlarge(pixels: np.ndarray, factor: int) -> np.ndarray:
-    """Nearest-neighbour enlargement by a whole factor (square pixels stay square)."""
-    return np.repeat(np.repeat(pixels, factor, axis=0), factor, axis=1)
-
-
-def mosaic_for_export(rgba: np.ndarray, min_cell: int = 48) -> np.ndarray:
-    """A feature-map mosaic (RGBA, transparent gaps) -> RGB on white, enlarged so that each map
-    is at least ``min_cell`` pixels wide."""
-    rgb = np.where(rgba[:, :, 3:] > 0, rgba[:, :, :3], np.uint8(255)).astype(np.uint8)
-    cell = max(1, (rgba.shape[0] + 1) // 8 - 1)
-    return enlarge(rgb, max(1, -(-min_cell // cell)))

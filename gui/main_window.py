@@ -42,6 +42,7 @@ from PySide6.QtWidgets import (
 )
 
 from gui.autosave import Autosaver, data_dir
+from gui.colormap import mosaic_for_export
 from gui.demos.browser import TestSetBrowser
 from gui.demos.challenge import Challenge, ChallengeBanner
 from gui.demos.gallery_view import GalleryPanel, ask_true_label
@@ -52,7 +53,6 @@ from gui.explore.link import ExploreLink
 from gui.explore.panel import ExplorePanel
 from gui.image_file import (
     ImageFileError,
-    mosaic_for_export,
     page_from_picture,
     read_image,
     write_png,

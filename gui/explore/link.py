@@ -16,8 +16,8 @@ import itertools
 import numpy as np
 from PySide6.QtCore import QObject, QRectF
 
+from gui.colormap import overlay_rgba
 from gui.engine_client import EngineClient
-from gui.explore.colors import overlay_rgba
 from gui.explore.panel import ExplorePanel
 from gui.jobs import LiveResult
 

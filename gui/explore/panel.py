@@ -26,7 +26,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.explore import colors
+from gui import colormap
 from gui.explore.controls import ExploreControls, quietly
 from gui.explore.maps import (
     activation_order,
@@ -267,7 +267,7 @@ class ExplorePanel(QWidget):
         return self.controls.scaling()
 
     def set_colormap(self, name: str) -> None:
-        if name not in colors.COLORMAPS:
+        if name not in colormap.COLORMAPS:
             raise ValueError(f"unknown colour map {name!r}")
         quietly(self.colormap_box.setCurrentText, name)
         self._refresh_layer()
@@ -334,7 +334,7 @@ class ExplorePanel(QWidget):
             self.grid.set_layer(None, (0, 0), np.arange(64), np.zeros(64, bool), frozenset(), -1)
             return
         self.order = activation_order(maps) if self.sorted else np.arange(maps.shape[-1])
-        table = colors.COLORMAPS[self.controls.colormap()]
+        table = colormap.COLORMAPS[self.controls.colormap()]
         picture = Picture(layer_mosaic(maps, self.order, self.scaling, table, self.controls.fixed_range()))
         off = frozenset(self.off.get(self.layer, ()))
         dead = dead_channels(maps)
@@ -358,7 +358,7 @@ class ExplorePanel(QWidget):
         channel = self.channel
         state = " - switched off" if channel in self.off.get(self.layer, ()) else ""
         self.map_view.set_map(maps[..., channel], float(low[channel]), float(high[channel]),
-                              colors.COLORMAPS[self.controls.colormap()],
+                              colormap.COLORMAPS[self.controls.colormap()],
                               f"{self.layer}, map {channel} of {maps.shape[-1]}{state}")
         self._sync_off_box()
 

@@ -10,8 +10,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel
 
+from gui import colormap
 from gui.engine_client import EngineClient
-from gui.explore import colors
 from gui.explore.link import ExploreLink
 from gui.explore.maps import activation_order, value_ranges
 from gui.explore.panel import ExplorePanel
@@ -230,7 +230,7 @@ def test_scaling_per_map_per_layer_and_fixed_and_colour_maps(qtbot, make_panel):
         scale = panel.grid.picture.width / panel.grid.image_rect().width()
         return panel.grid.picture.pixels[int(point.y() * scale), int(point.x() * scale)]
 
-    top = colors.VIRIDIS[255]
+    top = colormap.VIRIDIS[255]
     np.testing.assert_array_equal(colour_at_peak(weak), top)  # per map: every map reaches the top
     panel.scaling_box.setCurrentIndex(1)  # per layer
     assert panel.scaling == "layer"
@@ -243,7 +243,7 @@ def test_scaling_per_map_per_layer_and_fixed_and_colour_maps(qtbot, make_panel):
     assert panel.map_view.colorbar.high == pytest.approx(peaks[weak] / 2, abs=1e-4)
     np.testing.assert_array_equal(colour_at_peak(strongest), top)  # clipped at the top
     panel.colormap_box.setCurrentText("magma")
-    np.testing.assert_array_equal(colour_at_peak(strongest), colors.MAGMA[255])
+    np.testing.assert_array_equal(colour_at_peak(strongest), colormap.MAGMA[255])
     assert value_ranges(maps, "fixed", (0, 2))[1][0] == 2
 
 
@@ -289,10 +289,10 @@ def test_kernels_first_layer_grid_and_a_second_layer_maps_inputs(qtbot, make_pan
     kernels = panel.kernel_grid.kernels
     low = np.unravel_index(np.argmin(kernels), kernels.shape)
     cell = lambda i, r, c: pixels[(i // 8) * 4 + r, (i % 8) * 4 + c]  # noqa: E731
-    expected = colors.diverging(np.array([kernels[low]]), panel.kernel_grid.limit)[0]
+    expected = colormap.diverging(np.array([kernels[low]]), panel.kernel_grid.limit)[0]
     np.testing.assert_array_equal(cell(*low), expected)
     assert expected[2] > expected[0]  # blue
-    np.testing.assert_array_equal(colors.diverging(np.zeros(1), 1.0)[0], colors.DIVERGING[128])
+    np.testing.assert_array_equal(colormap.diverging(np.zeros(1), 1.0)[0], colormap.DIVERGING[128])
 
 
 def test_switching_channels_off_recomputes_the_probabilities_live_and_one_click_restores(

@@ -1,7 +1,5 @@
 import numpy as np
-import pytest
 
-from gui.image_file import mosaic_for_export
 from gui.views.feature_maps import FeatureMapsPanel
 from gui.views.input_view import InputView, enlarge_with_grid
 from gui.views.probabilities import ProbabilityPanel, verdict
@@ -71,13 +69,3 @@ def test_feature_map_panel_labels_all_four_layers_with_name_and_shape(qtbot):
     assert "conv1" in texts[0] and "26 × 26 × 64" in texts[0]
     assert "pool2" in texts[3] and "5 × 5 × 64" in texts[3]
 
-
-@pytest.mark.parametrize("size, cell", [(26, 26), (5, 5)])
-def test_exported_mosaics_are_enlarged_with_white_gaps(size, cell):
-    rgba = np.zeros((8 * (size + 1) - 1, 8 * (size + 1) - 1, 4), np.uint8)
-    rgba[:size, :size] = (10, 20, 30, 255)
-    rgb = mosaic_for_export(rgba)
-    factor = -(-48 // cell)
-    assert rgb.shape == (rgba.shape[0] * factor, rgba.shape[1] * factor, 3)
-    assert tuple(rgb[0, 0]) == (10, 20, 30)
-    assert tuple(rgb[size * factor, 0]) == (255, 255, 255)  # the first gap row
