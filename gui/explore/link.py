@@ -125,7 +125,7 @@ class ExploreLink(QObject):
             self._input_view.set_outline(None)
             self._canvas.set_outline(None)
             return
-        self._input_view.set_outline((rect.top, rect.left, rect.height, rect.width))
+        self._input_view.set_outline(rect)
         self._canvas.set_outline(page_rect(geometry, rect.top, rect.left, rect.height, rect.width))
 
     def _on_saliency_changed(self, saliency: np.ndarray | None) -> None:

@@ -5,7 +5,7 @@ does as signals; none of them computes anything with TensorFlow.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QFrame,
@@ -22,6 +22,7 @@ from gui import colormap
 from gui.colormap import GAP, GRID, cell_at
 from gui.explore.maps import ablation_summary, map_stats
 from gui.qimage import array_to_qimage
+from gui.views.input_view import InputView
 from model.explain import LayerFacts, Rect, receptive_field
 
 FIELD_COLOUR = QColor(255, 214, 0)  # the receptive-field outline
@@ -447,63 +448,6 @@ class MapView(QWidget):
             super().keyPressEvent(event)
             return
         self.sig_step.emit(step)
-
-
-# ---------------------------------------------------------------- the input, as the network sees it
-
-
-class InputView(QWidget):
-    """The 28x28 input, with the receptive field of the hovered position outlined and, when on,
-    the saliency map laid over it."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setMinimumSize(112, 112)
-        self.image: Picture | None = None
-        self.field: Rect | None = None
-        self.saliency: np.ndarray | None = None
-        self._overlay: Picture | None = None
-
-    def sizeHint(self) -> QSize:
-        return QSize(196, 196)
-
-    def set_image(self, image: np.ndarray | None) -> None:
-        """(28, 28[, 1]) floats in [0, 1], ink bright."""
-        if image is None:
-            self.image = None
-        else:
-            gray = np.clip(np.asarray(image, np.float32).reshape(28, 28) * 255.0 + 0.5, 0, 255)
-            self.image = Picture(gray.astype(np.uint8))
-        self.update()
-
-    def set_field(self, rect: Rect | None) -> None:
-        if rect != self.field:
-            self.field = rect
-            self.update()
-
-    def set_saliency(self, saliency: np.ndarray | None) -> None:
-        self.saliency = None if saliency is None else np.asarray(saliency, np.float32)
-        self._overlay = None if saliency is None else Picture(colormap.overlay_rgba(self.saliency))
-        self.update()
-
-    def image_rect(self) -> QRectF:
-        return fit(QRectF(self.rect()), 28, 28)
-
-    def paintEvent(self, event) -> None:
-        with _painter(self) as painter:
-            painter.fillRect(self.rect(), self.palette().window())
-            rect = self.image_rect()
-            painter.fillRect(rect, Qt.GlobalColor.black)
-            if self.image is not None:
-                painter.drawImage(rect, self.image.image)
-            if self._overlay is not None:
-                painter.drawImage(rect, self._overlay.image)
-            if self.field is not None:
-                scale = rect.width() / 28
-                f = self.field
-                painter.setPen(QPen(FIELD_COLOUR, 2))
-                painter.drawRect(QRectF(rect.x() + f.left * scale, rect.y() + f.top * scale,
-                                        f.width * scale, f.height * scale))
 
 
 # ---------------------------------------------------------------- activations as bars

@@ -207,14 +207,15 @@ def test_hovering_a_map_position_outlines_the_input_region_it_sees(qtbot, make_p
     click_layer(qtbot, panel, layer)
     with qtbot.waitSignal(panel.sig_receptive_field, check_params_cb=lambda r: r == rect):
         hover(panel.grid, panel.grid.point_of(9, row, col))
-    assert panel.input_view.field == rect
+    assert panel.input_view.outline() == (rect.top, rect.left, rect.height, rect.width)
     assert panel.grid.hovered == (9, row, col)
     with qtbot.waitSignal(panel.sig_receptive_field, check_params_cb=lambda r: r is None):
         hover(panel.grid, QPointF(1, 1))  # the margin beside the maps: no position
-    assert panel.input_view.field is None
+    assert panel.input_view.outline() is None
     click_map(panel, 9)
     hover(panel.map_view.canvas, panel.map_view.canvas.point_of(0, 0))
-    assert panel.input_view.field == receptive_field(panel.facts.fields, layer, 0, 0)
+    field = receptive_field(panel.facts.fields, layer, 0, 0)
+    assert panel.input_view.outline() == (field.top, field.left, field.height, field.width)
 
 
 def test_scaling_per_map_per_layer_and_fixed_and_colour_maps(qtbot, make_panel):
@@ -338,7 +339,8 @@ def test_switching_channels_off_recomputes_the_probabilities_live_and_one_click_
 
 def test_saliency_toggles_and_follows_the_drawing(qtbot, make_panel, cnn, digit):
     panel = make_panel()
-    assert panel.input_view.saliency is None and not panel.method_box.isEnabled()
+    assert panel.saliency is None and not panel.method_box.isEnabled()
+    assert panel.input_view.overlay() is None
     with qtbot.waitSignal(panel.sig_saliency_changed, timeout=TIMEOUT_MS,
                           check_params_cb=lambda s: s is not None) as shown:
         qtbot.mouseClick(panel.saliency_box, Qt.MouseButton.LeftButton)
@@ -346,18 +348,19 @@ def test_saliency_toggles_and_follows_the_drawing(qtbot, make_panel, cnn, digit)
     assert saliency.shape == (28, 28) and saliency.min() >= 0 and saliency.max() == pytest.approx(1)
     expected = Engine(KerasCNN(cnn), "mnist").explain(digit)
     np.testing.assert_allclose(saliency, expected.gradcam, atol=1e-5)
-    np.testing.assert_array_equal(panel.input_view.saliency, saliency)
+    np.testing.assert_array_equal(panel.saliency, saliency)
+    np.testing.assert_array_equal(panel.input_view.overlay(), colormap.overlay_rgba(saliency))
     with qtbot.waitSignal(panel.sig_saliency_changed):
         panel.method_box.setCurrentIndex(1)
-    np.testing.assert_allclose(panel.input_view.saliency, expected.gradient, atol=1e-5)
+    np.testing.assert_allclose(panel.saliency, expected.gradient, atol=1e-5)
     moved = np.roll(digit, 5, axis=1)
     with qtbot.waitSignal(panel.sig_saliency_changed, timeout=TIMEOUT_MS):
         panel.link.show_input(moved)
-    np.testing.assert_allclose(panel.input_view.saliency,
+    np.testing.assert_allclose(panel.saliency,
                                Engine(KerasCNN(cnn), "mnist").explain(moved).gradient, atol=1e-5)
     with qtbot.waitSignal(panel.sig_saliency_changed, check_params_cb=lambda s: s is None):
         qtbot.mouseClick(panel.saliency_box, Qt.MouseButton.LeftButton)
-    assert panel.input_view.saliency is None
+    assert panel.saliency is None and panel.input_view.overlay() is None
 
 
 def test_top_examples_are_found_off_the_gui_thread_with_progress_and_cached(
