@@ -9,6 +9,8 @@ from pathlib import Path
 
 import numpy as np
 
+from model.errors import one_line
+
 MAX_PIXELS = 50_000_000  # 50 megapixels: a 7000x7000 scan still opens; a bomb does not
 
 
@@ -57,8 +59,7 @@ def load_image(path: str | os.PathLike) -> np.ndarray:
     except PermissionError:
         raise ImageLoadError("permission denied") from None
     except (OSError, ValueError, SyntaxError, EOFError) as exc:
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise ImageLoadError(f"cannot decode the image ({reason})") from None
+        raise ImageLoadError(f"cannot decode the image ({one_line(exc)})") from None
 
 
 def _to_array(im) -> np.ndarray:
