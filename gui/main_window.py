@@ -76,9 +76,6 @@ from model.drawing import (
 from model.gallery import Gallery, GalleryError
 
 APP_NAME = "Sketchscope"
-SHORT_NAMES = {"mnist": "digits", "fashion": "clothing"}
-BUTTON_NAMES = {"mnist": "Digits", "fashion": "Clothing"}
-SUBJECTS = {"mnist": "a digit", "fashion": "a piece of clothing"}
 SAVE_SIZE = 560  # pixels of a saved drawing (twice the working page)
 IMAGE_FILTER = ("Images and drawings (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.json *.svg)"
                 ";;Drawings with strokes (*.json *.svg);;All files (*)")
@@ -138,7 +135,7 @@ class MainWindow(QMainWindow):
 
         self.canvas = Canvas()
         self.input_view = InputView()
-        self.probabilities = ProbabilityPanel(class_names(dataset))
+        self.probabilities = ProbabilityPanel(dataset)
         self.feature_maps = FeatureMapsPanel(_layer_shapes())
         self.explore = ExplorePanel(settings=self._settings)
         self.explore_link = ExploreLink(self.explore, self._client, self.canvas, self.input_view, self)
@@ -256,7 +253,7 @@ class MainWindow(QMainWindow):
         group = QActionGroup(self)
         for i, name in enumerate(DATASET_NAMES):
             action = self._action(
-                BUTTON_NAMES.get(name, name), lambda _=False, n=name: self.set_dataset(n),
+                DATASETS[name].button, lambda _=False, n=name: self.set_dataset(n),
                 f"Ctrl+{i + 1}", checkable=True, tip=f"Classify as {DATASETS[name].title}")
             group.addAction(action)
             self.dataset_actions[name] = action
@@ -513,29 +510,28 @@ class MainWindow(QMainWindow):
         self._submit()
 
     def _on_result_ready(self, result: LiveResult) -> None:
-        names = class_names(result.dataset)
         self._result = result
         if result.empty:
             self.input_view.set_pixels(None, "Draw something")
             error = self._model_errors.get(result.dataset, "")
             self.probabilities.show_message(
-                names, "Draw something",
+                result.dataset, "Draw something",
                 f"No prediction: the model failed to load ({error})" if error
-                else f"Sketch {SUBJECTS[result.dataset]} and watch the network read it.")
+                else f"Sketch {DATASETS[result.dataset].subject} and watch the network read it.")
             self.feature_maps.set_grids((), ())
         elif result.probabilities is None:
             self.input_view.set_pixels(result.image)
             state = self._client.model_state(result.dataset)
             headline = "No prediction" if state == "error" else "Waiting for the model…"
-            self.probabilities.show_message(names, headline, result.error)
+            self.probabilities.show_message(result.dataset, headline, result.error)
             self.feature_maps.set_grids((), ())
         else:
             self.input_view.set_pixels(result.image)
             dense = result.dense_probabilities
-            self.probabilities.show_probabilities(names, result.probabilities, dense)
+            self.probabilities.show_probabilities(result.dataset, result.probabilities, dense)
             if self.compare_action.isChecked() and dense is None:
                 self.probabilities.set_detail(
-                    f"No dense network is shipped for {SHORT_NAMES[result.dataset]}.")
+                    f"No dense network is shipped for {DATASETS[result.dataset].short}.")
             self.feature_maps.set_grids(result.grids, result.shapes)
         self._update_export_actions()
         self.explore_link.show_result(result)
@@ -544,7 +540,7 @@ class MainWindow(QMainWindow):
         self.sig_result_shown.emit(result)
 
     def _on_model_changed(self, dataset: str, state: str, message: str) -> None:
-        short = SHORT_NAMES.get(dataset, dataset)
+        short = DATASETS[dataset].short
         if state == "error":
             self._model_errors[dataset] = message
             self.statusBar().showMessage(f"The {short} model failed to load: {message}")
@@ -556,16 +552,16 @@ class MainWindow(QMainWindow):
                 self._submit()
 
     def _show_model_state(self) -> None:
-        short = SHORT_NAMES.get(self._dataset, self._dataset)
+        short = DATASETS[self._dataset].short
         state = self._client.model_state(self._dataset)
         loading = state in ("", "loading")
         self.busy.setVisible(loading)
         self.model_status.setText(
-            {"error": f"No {short} model", "ready": f"{BUTTON_NAMES[self._dataset]} model"}.get(
+            {"error": f"No {short} model", "ready": f"{DATASETS[self._dataset].button} model"}.get(
                 state, f"Loading the {short} model…"))
         if loading:
             self.probabilities.show_message(
-                class_names(self._dataset), f"Loading the {short} model…",
+                self._dataset, f"Loading the {short} model…",
                 "TensorFlow is starting; you can draw meanwhile.")
 
     # ------------------------------------------------------------------ the Explore view
@@ -675,7 +671,7 @@ class MainWindow(QMainWindow):
     def start_challenge(self) -> None:
         """A round of "draw this" for the current dataset (F6; N for the next round)."""
         self.replay.stop()
-        self.challenge.start(self._dataset, class_names(self._dataset))
+        self.challenge.start(self._dataset)
 
     def _on_challenge_clear_requested(self) -> None:
         self.canvas.clear()
@@ -748,8 +744,7 @@ class MainWindow(QMainWindow):
             self.challenge.stop()
         self.setWindowTitle(f"{APP_NAME} — {DATASETS[dataset].title}")
         self._result = None
-        names = class_names(dataset)
-        self.probabilities.show_message(names, "Thinking…")
+        self.probabilities.show_message(dataset, "Thinking…")
         self.input_view.set_pixels(None, "")
         self.feature_maps.set_grids((), ())
         self._update_export_actions()

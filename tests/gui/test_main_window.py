@@ -75,8 +75,7 @@ def test_top_class_is_marked_and_low_confidence_says_so(make_window, qtbot):
     headline = window.probabilities.headline_text()
     assert class_names("mnist")[top] in headline
     assert ("Not sure" in headline) == (result.probabilities[top] < 0.5)
-    window.probabilities.show_probabilities(class_names("mnist"),
-                                            np.full(10, 0.1, np.float32), None)
+    window.probabilities.show_probabilities("mnist", np.full(10, 0.1, np.float32), None)
     assert window.probabilities.headline_text().startswith("Not sure")
 
 

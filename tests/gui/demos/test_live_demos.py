@@ -301,7 +301,7 @@ def test_challenge_recognises_the_named_class_and_times_it(qtbot, make_window):
     challenge = Challenge(clock=clock, seed=3)
     cleared = []
     challenge.sig_clear_requested.connect(lambda: (cleared.append(1), challenge.set_min_seq(5)))
-    challenge.start("mnist", tuple(str(d) for d in range(10)))
+    challenge.start("mnist")
     target = challenge.target()
     assert cleared and challenge.text().startswith(f"Draw a{'n' if target == 8 else ''} {target}!")
 
