@@ -113,12 +113,12 @@ def show_replay(app, window, presentation: bool) -> None:
     """Replay the drawing to its end; in the main window, stop at the second-to-last stroke so
     the timeline's cursor shows."""
     ready = []
-    window.replay.sig_timeline_ready.connect(lambda *args: ready.append(args))
+    window.demos.replay.sig_timeline_ready.connect(lambda *args: ready.append(args))
     window.start_replay()
-    window.replay.set_speed(8.0)
-    wait(app, lambda: bool(ready) and not window.replay.running(), 60)
+    window.demos.replay.set_speed(8.0)
+    wait(app, lambda: bool(ready) and not window.demos.replay.running(), 60)
     if not presentation:
-        window.replay.seek(window.replay.steps() - 2)
+        window.demos.replay.seek(window.demos.replay.steps() - 2)
     wait(app, lambda: False, 0.5)
 
 
@@ -170,7 +170,7 @@ def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
     while time.time() < deadline:
         app.processEvents()
         result = window.result()
-        if result is not None and result.seq == window.client.seq and window.feature_maps.painted():
+        if result is not None and result.seq == window.client.seq and window.live.feature_maps.painted():
             break
         time.sleep(0.02)
     if explore:
@@ -180,15 +180,15 @@ def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
         window.resizeDocks([window.replay_dock], [300], Qt.Orientation.Vertical)
         show_replay(app, window, presentation=False)
     elif demo == "presentation":
-        window.enter_presentation()
-        target = window.presentation
+        window.presenter.enter()
+        target = window.presenter.view
         QTest.qWaitForWindowExposed(target)
         show_replay(app, window, presentation=True)
     for _ in range(20):
         app.processEvents()
         time.sleep(0.01)
     target.grab().save(str(out))
-    print(f"{out}: {window.probabilities.headline_text()}")
+    print(f"{out}: {window.live.probabilities.headline_text()}")
     window.close()
 
 

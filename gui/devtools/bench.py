@@ -189,14 +189,8 @@ class LiveDriver:
         result = w.result()
         if self.presentation:
             return (result is not None and result.seq == w.client.seq
-                    and w.presentation.painted())
-        return (
-            result is not None
-            and result.seq == w.client.seq
-            and w.feature_maps.painted()
-            and w.probabilities.chart.painted_version == w.probabilities.chart.version
-            and w.input_view.painted_version == w.input_view.version
-        )
+                    and w.presenter.view.painted())
+        return result is not None and result.seq == w.client.seq and w.live.painted()
 
     def update_once(self, timeout_s: float = 30.0) -> float:
         """One stroke segment; seconds until probabilities, input and 256 maps are painted."""
@@ -257,8 +251,8 @@ def bench_live(predictor, updates: int, segments: int, log, presentation: bool =
     window.resize(1280, 800)
     window.show()
     if presentation:
-        window.enter_presentation()
-        view = window.presentation
+        window.presenter.enter()
+        view = window.presenter.view
         view.showNormal()  # the offscreen screen is small: a projector-sized window instead
         view.resize(*PRESENTATION_SIZE)
     driver = LiveDriver(window, app, presentation)
@@ -320,15 +314,15 @@ def bench_replay(predictor, runs: int = 5, strokes: int = 20) -> list[float]:
             t = np.linspace(0, 1, 12)[:, None]
             points = np.hstack([x + 40 * np.cos(3 * t + k), y + 40 * np.sin(2 * t + k)])
             window.canvas.add_stroke([tuple(p) for p in points])
-        window.replay.sig_timeline_ready.connect(lambda _p, seconds: times.append(seconds))
+        window.demos.replay.sig_timeline_ready.connect(lambda _p, seconds: times.append(seconds))
         for run in range(runs + 1):  # the first run warms up
-            window.replay.start()
+            window.demos.replay.start()
             deadline = time.perf_counter() + 60
             while len(times) <= run:
                 if time.perf_counter() > deadline:
                     raise TimeoutError("no timeline within a minute")
                 app.processEvents(wait)
-            window.replay.stop()
+            window.demos.replay.stop()
         return times[1:]
     finally:
         heartbeat.stop()
