@@ -421,19 +421,18 @@ class MainWindow(QMainWindow):
     def _restore_settings(self) -> None:
         s = self._settings
         self.compare_action.setChecked(str(s.value("compare_dense", "false")).lower() == "true")
-        geometry, state = s.value("geometry"), s.value("window_state")
+        geometry, columns, state = s.value("geometry"), s.value("splitter/columns"), s.value("window_state")
         if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
-            self.setGeometry(opening_geometry(self.screen().availableGeometry()))
-        columns = s.value("splitter/columns")
-        if not (isinstance(columns, QByteArray) and self.main_splitter.restoreState(columns)
-                and self.live.restore_state(s)):
+            self.place_on(self.screen().availableGeometry())  # a first start
+        elif not (isinstance(columns, QByteArray) and self.main_splitter.restoreState(columns)
+                  and self.live.restore_state(s)):
             self._share_columns()
         if isinstance(state, QByteArray) and self.restoreState(state):
             self._explore_sized = True  # as the user left it
 
     def place_on(self, available: QRect) -> None:
-        """Open as on a first start on a screen with ``available`` room: SCREEN_SHARE of it,
-        centred, the columns shared as on a first start."""
+        """Where a first start puts the window on a screen with ``available`` room: SCREEN_SHARE
+        of it, centred, the columns shared as _share_columns says."""
         self.setGeometry(opening_geometry(available))
         self._share_columns()
 

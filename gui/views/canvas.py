@@ -180,10 +180,6 @@ class Canvas(QWidget):
         """The finished drawing (a new object after every edit)."""
         return self._sketch.drawing
 
-    def shown_drawing(self) -> Drawing:
-        """What the page shows: the preview while there is one, else the drawing."""
-        return self._sketch.shown
-
     def preview(self) -> Drawing | None:
         return self._sketch.preview
 
