@@ -21,14 +21,12 @@ from pathlib import Path
 from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
-    QDockWidget,
     QFrame,
     QLabel,
     QMainWindow,
     QScrollArea,
     QSplitter,
     QStyle,
-    QTabWidget,
     QToolBar,
     QVBoxLayout,
     QWidget,
@@ -38,6 +36,7 @@ from gui.autosave import Autosaver
 from gui.demos.gallery_view import gallery_folder
 from gui.demos.presenting import Presenter
 from gui.demos.wiring import Demos
+from gui.docks import Area, BottomPanels, make_dock
 from gui.engine_client import EngineClient, TestSplitLoader, load_shipped_engine
 from gui.explore.link import ExploreLink
 from gui.explore.panel import ExplorePanel
@@ -49,7 +48,6 @@ from model.datasets import DATASET_NAMES, DATASETS
 
 APP_NAME = "Sketchscope"
 SCREEN_SHARE = 0.9  # a first start opens the window at this share of the available screen
-Area = Qt.DockWidgetArea
 
 
 def default_settings() -> QSettings:
@@ -214,42 +212,26 @@ class MainWindow(QMainWindow):
         scroller.setWidget(self.explore)
         scroller.setWidgetResizable(True)
         scroller.setFrameShape(QFrame.Shape.NoFrame)
-        self.explore_dock, self.explore_action = self._dock(
-            "Explore: inside the network", "explore", scroller, Area.BottomDockWidgetArea,
+        self.explore_dock, self.explore_action = make_dock(
+            self, "Explore: inside the network", "explore", scroller, Area.BottomDockWidgetArea,
             "&Explore", Qt.Key.Key_F2)
-        self._explore_sized = False  # the first time it opens, it gets its room
         self.explore_dock.setAllowedAreas(Area.BottomDockWidgetArea | Area.RightDockWidgetArea)
         self.explore_action.setIconText("Explore")
         tip = ("Explore the network (F2): every layer's maps, receptive fields on the drawing, "
                "switching channels off, saliency")
         self.explore_action.setStatusTip(tip)
         self.explore_action.setToolTip(tip)
-        self.replay_dock, self.replay_view_action = self._dock(
-            "Replay: when the network changes its mind", "replay", self.demos.replay_panel,
+        self.replay_dock, self.replay_view_action = make_dock(
+            self, "Replay: when the network changes its mind", "replay", self.demos.replay_panel,
             Area.BottomDockWidgetArea, "Re&play Timeline", "Ctrl+F5")
-        self.tabifyDockWidget(self.explore_dock, self.replay_dock)
-        self.setTabPosition(Area.BottomDockWidgetArea, QTabWidget.TabPosition.North)
-        self.browser_dock, self.browser_action = self._dock(
-            "Test images", "browser", self.demos.browser, Area.RightDockWidgetArea,
+        self.bottom_panels = BottomPanels(self, {self.explore_dock: 0.5, self.replay_dock: 0.3})
+        self.browser_dock, self.browser_action = make_dock(
+            self, "Test images", "browser", self.demos.browser, Area.RightDockWidgetArea,
             "&Test Images", Qt.Key.Key_F3)
-        self.gallery_dock, self.gallery_action = self._dock(
-            "Gallery", "gallery", self.demos.gallery_panel, Area.RightDockWidgetArea,
+        self.gallery_dock, self.gallery_action = make_dock(
+            self, "Gallery", "gallery", self.demos.gallery_panel, Area.RightDockWidgetArea,
             "&Gallery", Qt.Key.Key_F4)
         self.tabifyDockWidget(self.browser_dock, self.gallery_dock)
-
-    def _dock(self, title: str, name: str, content: QWidget, area: Area, text: str,
-              shortcut) -> tuple[QDockWidget, QAction]:
-        """A dock, hidden, and its View menu entry (which raises it over a tab mate)."""
-        dock = QDockWidget(title, self)
-        dock.setObjectName(name)
-        dock.setWidget(content)
-        self.addDockWidget(area, dock)
-        dock.hide()
-        action = dock.toggleViewAction()
-        action.setText(text)
-        action.setShortcut(QKeySequence(shortcut))
-        action.triggered.connect(lambda checked: checked and dock.raise_())
-        return dock, action
 
     def _build_menus_and_toolbar(self) -> None:
         menus = self.menuBar()
@@ -397,13 +379,8 @@ class MainWindow(QMainWindow):
         self.export_explore_action.setEnabled(self.explore_dock.isVisible())
 
     def _on_explore_visibility_changed(self, visible: bool) -> None:
-        """Explore is fed only while shown. Opened the first time, it gets half the window's
-        height (the live view keeps its minimum: each conv1 map 16 pixels or more)."""
-        self.explore_link.set_visible(visible)
+        self.explore_link.set_visible(visible)  # fed only while shown
         self._update_export_actions()
-        if visible and not self._explore_sized:
-            self._explore_sized = True
-            self.resizeDocks([self.explore_dock], [self.height() // 2], Qt.Orientation.Vertical)
 
     def _on_presenting_changed(self, presenting: bool) -> None:
         self.present_action.setText("Leave &Presentation Mode" if presenting
@@ -428,7 +405,7 @@ class MainWindow(QMainWindow):
                   and self.live.restore_state(s)):
             self._share_columns()
         if isinstance(state, QByteArray) and self.restoreState(state):
-            self._explore_sized = True  # as the user left it
+            self.bottom_panels.keep_restored()
 
     def place_on(self, available: QRect) -> None:
         """Where a first start puts the window on a screen with ``available`` room: SCREEN_SHARE

@@ -232,11 +232,13 @@ def test_on_a_1600_by_1000_screen_the_feature_maps_get_the_room(make_window, qtb
     qtbot.waitUntil(window.explore_dock.isVisible)
     qtbot.wait(100)
     assert conv1_map_pixels(window) >= 16
+    explore_height = window.explore_dock.height()
     window.explore_action.trigger()
     window.replay_view_action.trigger()
     qtbot.waitUntil(window.replay_dock.isVisible)
     qtbot.wait(100)
     assert conv1_map_pixels(window) >= 16
+    assert window.replay_dock.height() < explore_height  # each panel opens at its own height
     window.resizeDocks([window.replay_dock], [2000], Qt.Orientation.Vertical)  # dragged up far
     qtbot.wait(100)
     assert conv1_map_pixels(window) >= 16
