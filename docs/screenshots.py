@@ -91,7 +91,6 @@ def wait(app, done, seconds: float) -> None:
 def open_explore(app, window) -> None:
     """Open the Explore view, enlarge a conv2 map and hover it: the receptive field shows on the
     input and on the canvas."""
-    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
     panel = window.explore
@@ -99,7 +98,6 @@ def open_explore(app, window) -> None:
     panel.sig_result_shown.connect(shown.append)
     window.explore_action.trigger()
     wait(app, lambda: bool(shown) and panel.facts is not None, 120)
-    window.resizeDocks([window.explore_dock], [600], Qt.Orientation.Vertical)
     panel.select_layer("conv2")
     order = panel.order
     panel.open_map(int(order[0]))  # the map this drawing excites most, if sorted; else map 0
@@ -138,11 +136,7 @@ def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
     scratch = Path(tempfile.mkdtemp())  # private settings and autosave: each shot starts blank
     settings = QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(dataset, loader=loader_for, settings=settings, data_folder=scratch)
-    if explore:
-        window.resize(1560, 960)
-    else:
-        window.resize(1400, 860)
-    window.show()
+    window.show()  # as a first start: 90% of the screen
     QTest.qWaitForWindowExposed(window)
     deadline = time.time() + 120
     while window.client.model_state(dataset) not in ("ready", "error") and time.time() < deadline:
@@ -177,7 +171,6 @@ def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
         open_explore(app, window)
     target = window
     if demo == "replay":
-        window.resizeDocks([window.replay_dock], [300], Qt.Orientation.Vertical)
         show_replay(app, window, presentation=False)
     elif demo == "presentation":
         window.presenter.enter()
