@@ -451,16 +451,6 @@ def test_masks_follow_the_switched_off_channels(make_panel):
     assert panel.masks() is None
 
 
-def test_bench_reports_hover_ablation_and_saliency_timings(qapp):
-    from gui.devtools.explore_bench import bench_explore
-
-    figures = bench_explore(runs=3)
-    for key in ("hover_map_ms", "hover_grid_ms", "ablation_ms", "saliency_ms",
-                "ablation_roundtrip_ms", "saliency_roundtrip_ms"):
-        assert figures[key]["runs"] == 3
-        assert 0 < figures[key]["median_ms"] <= figures[key]["p95_ms"] < 5_000
-
-
 def test_importing_the_panel_does_not_load_tensorflow():
     import subprocess
     import sys
