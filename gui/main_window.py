@@ -80,8 +80,8 @@ class MainWindow(QMainWindow):
     ):
         super().__init__()
         self._settings = settings if settings is not None else default_settings()
-        saved = str(self._settings.value("dataset", "mnist"))
-        dataset = dataset or (saved if saved in DATASETS else "mnist")
+        saved = str(self._settings.value("dataset", DATASET_NAMES[0]))  # digits at first
+        dataset = dataset or (saved if saved in DATASETS else DATASET_NAMES[0])
         self._dataset = dataset
         self._result: LiveResult | None = None  # what is on screen now
         self._client = EngineClient(loader or load_shipped_engine, dataset, self,
