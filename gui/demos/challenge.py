@@ -159,6 +159,7 @@ class ChallengeBanner(QWidget):
         self.label.setFont(font)
         self.next_button = QPushButton("Next round (N)")
         self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("End the challenge (Esc); the drawing stays")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addWidget(self.label, 1)

@@ -230,6 +230,7 @@ class ReplayPanel(QWidget):
         self.back_button = QPushButton("◀ Step")
         self.forward_button = QPushButton("Step ▶")
         self.stop_button = QPushButton("■ Stop")
+        self.stop_button.setToolTip("End the replay (Esc); the drawing stays as it is")
         self.speed_slider = QSlider(Qt.Orientation.Horizontal)
         self.speed_slider.setRange(0, len(SPEEDS) - 1)
         self.speed_slider.setMaximumWidth(140)
