@@ -91,7 +91,6 @@ def wait(app, done, seconds: float) -> None:
 def open_explore(app, window) -> None:
     """Open the Explore view, enlarge a conv2 map and hover it: the receptive field shows on the
     input and on the canvas."""
-    from PySide6.QtCore import Qt
     from PySide6.QtTest import QTest
 
     panel = window.explore
@@ -99,7 +98,6 @@ def open_explore(app, window) -> None:
     panel.sig_result_shown.connect(shown.append)
     window.explore_action.trigger()
     wait(app, lambda: bool(shown) and panel.facts is not None, 120)
-    window.resizeDocks([window.explore_dock], [600], Qt.Orientation.Vertical)
     panel.select_layer("conv2")
     order = panel.order
     panel.open_map(int(order[0]))  # the map this drawing excites most, if sorted; else map 0
@@ -113,12 +111,12 @@ def show_replay(app, window, presentation: bool) -> None:
     """Replay the drawing to its end; in the main window, stop at the second-to-last stroke so
     the timeline's cursor shows."""
     ready = []
-    window.replay.sig_timeline_ready.connect(lambda *args: ready.append(args))
+    window.demos.replay.sig_timeline_ready.connect(lambda *args: ready.append(args))
     window.start_replay()
-    window.replay.set_speed(8.0)
-    wait(app, lambda: bool(ready) and not window.replay.running(), 60)
+    window.demos.replay.set_speed(8.0)
+    wait(app, lambda: bool(ready) and not window.demos.replay.running(), 60)
     if not presentation:
-        window.replay.seek(window.replay.steps() - 2)
+        window.demos.replay.seek(window.demos.replay.steps() - 2)
     wait(app, lambda: False, 0.5)
 
 
@@ -138,11 +136,7 @@ def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
     scratch = Path(tempfile.mkdtemp())  # private settings and autosave: each shot starts blank
     settings = QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(dataset, loader=loader_for, settings=settings, data_folder=scratch)
-    if explore:
-        window.resize(1560, 960)
-    else:
-        window.resize(1400, 860)
-    window.show()
+    window.show()  # as a first start: 90% of the screen
     QTest.qWaitForWindowExposed(window)
     deadline = time.time() + 120
     while window.client.model_state(dataset) not in ("ready", "error") and time.time() < deadline:
@@ -170,25 +164,24 @@ def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
     while time.time() < deadline:
         app.processEvents()
         result = window.result()
-        if result is not None and result.seq == window.client.seq and window.feature_maps.painted():
+        if result is not None and result.seq == window.client.seq and window.live.feature_maps.painted():
             break
         time.sleep(0.02)
     if explore:
         open_explore(app, window)
     target = window
     if demo == "replay":
-        window.resizeDocks([window.replay_dock], [300], Qt.Orientation.Vertical)
         show_replay(app, window, presentation=False)
     elif demo == "presentation":
-        window.enter_presentation()
-        target = window.presentation
+        window.presenter.enter()
+        target = window.presenter.view
         QTest.qWaitForWindowExposed(target)
         show_replay(app, window, presentation=True)
     for _ in range(20):
         app.processEvents()
         time.sleep(0.01)
     target.grab().save(str(out))
-    print(f"{out}: {window.probabilities.headline_text()}")
+    print(f"{out}: {window.live.probabilities.headline_text()}")
     window.close()
 
 

@@ -1,5 +1,6 @@
-"""Autosave and crash recovery: the drawing is written to the user's data folder shortly after
-every change (and on close), and put back on the page at the next start.
+"""Autosave and crash recovery: the drawing is written to the app's data folder
+(``gui.files.data_dir``) shortly after every change (and on close), and put back on the page at
+the next start.
 
 The file is a drawing in ``model.drawing``'s JSON format (strokes of [x, y, width] points and
 the background's base64 grayscale pixels; older autosaves without its "format" key read too).
@@ -16,27 +17,18 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, QStandardPaths, QTimer, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from gui.views.canvas import Canvas
 from model.atomic import atomic_path
 from model.drawing import Drawing, DrawingFileError, drawing_from_json, drawing_to_json
 
-DATA_DIR_ENV = "SKETCHSCOPE_DATA_DIR"  # overrides the data folder (tests, portable installs)
 AUTOSAVE_NAME = "autosave.json"
 AUTOSAVE_DELAY_MS = 500  # after the last change: a burst of pen movement makes one write
 
 
 class AutosaveError(ValueError):
     """An autosave file that cannot be read back (or a page no file may hold); the message is one line."""
-
-
-def data_dir() -> Path:
-    """Where the autosave lives: $SKETCHSCOPE_DATA_DIR, else Qt's AppDataLocation."""
-    override = os.environ.get(DATA_DIR_ENV)
-    if override:
-        return Path(override)
-    return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
 
 
 def read_autosave(path: str | os.PathLike) -> Drawing | None:

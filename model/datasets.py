@@ -25,13 +25,27 @@ class DataError(Exception):
 
 @dataclass(frozen=True)
 class DatasetInfo:
+    """A dataset as the app names it: everything a widget says about it comes from here."""
+
     name: str
     title: str
     class_names: tuple[str, ...]
+    short: str  # in a sentence: "the digits model"
+    button: str  # its button and menu entry: "Digits"
+    subject: str  # what to draw: "Sketch a digit ..."
+    phrases: tuple[str, ...]  # each class as a sentence names it, with its article: "an 8", "trousers"
 
 
 DATASETS: dict[str, DatasetInfo] = {
-    "mnist": DatasetInfo("mnist", "Digits (MNIST)", tuple(str(d) for d in range(10))),
+    "mnist": DatasetInfo(
+        "mnist",
+        "Digits (MNIST)",
+        tuple(str(d) for d in range(10)),
+        short="digits",
+        button="Digits",
+        subject="a digit",
+        phrases=tuple(f"an {d}" if d == 8 else f"a {d}" for d in range(10)),
+    ),
     "fashion": DatasetInfo(
         "fashion",
         "Clothing (Fashion-MNIST)",
@@ -46,6 +60,21 @@ DATASETS: dict[str, DatasetInfo] = {
             "Sneaker",
             "Bag",
             "Ankle boot",
+        ),
+        short="clothing",
+        button="Clothing",
+        subject="a piece of clothing",
+        phrases=(
+            "a T-shirt/top",
+            "trousers",
+            "a Pullover",
+            "a Dress",
+            "a Coat",
+            "a Sandal",
+            "a Shirt",
+            "a Sneaker",
+            "a Bag",
+            "an Ankle boot",
         ),
     ),
 }

@@ -36,6 +36,7 @@ import numpy as np
 
 from model.atomic import atomic_path, atomic_write_bytes
 from model.datasets import DATASET_NAMES, class_names
+from model.errors import one_line
 
 INDEX_NAME = "index.json"
 CSV_NAME = "labels.csv"
@@ -299,7 +300,7 @@ def _parse_index(text: str) -> list[dict]:
     try:
         data = json.loads(text)
     except ValueError as exc:
-        raise GalleryError(f"not JSON: {str(exc).splitlines()[0]}") from None
+        raise GalleryError(f"not JSON: {one_line(exc)}") from None
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
         raise GalleryError("unknown index format")
     if not isinstance(data.get("items"), list):
@@ -355,8 +356,7 @@ def _slug(text: str) -> str:
 def _reason(exc: OSError | Exception) -> str:
     if isinstance(exc, OSError) and exc.strerror:
         return exc.strerror
-    text = str(exc).strip()
-    return text.splitlines()[0] if text else type(exc).__name__
+    return one_line(exc)
 
 
 def _check_image(image) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Signal
+from PySide6.QtGui import QShowEvent
 from PySide6.QtWidgets import (
     QComboBox,
     QGridLayout,
@@ -94,6 +95,8 @@ class TestSetBrowser(QWidget):
         self.class_box.addItems(list(self._names))
         self.info.setText("Load a test image onto the canvas: you can draw over it.")
         self.summary.setText("")
+        if self.isVisible():
+            self.prefetch()
 
     def set_split(self, answer) -> None:
         """The engine client's answer (``gui.jobs.TestSplitAnswer``) arrived."""
@@ -122,8 +125,13 @@ class TestSetBrowser(QWidget):
     def split(self):
         return self._split
 
+    def showEvent(self, event: QShowEvent) -> None:
+        """Shown (its dock opened or its tab raised): ask for the split before the first click."""
+        super().showEvent(event)
+        self.prefetch()
+
     def prefetch(self) -> None:
-        """Ask for the split now (the panel was opened), so that the first click is instant."""
+        """Ask for the split now, so that the first click is instant."""
         if self._split is None and not self._loading and self._dataset:
             self._loading = True
             self.info.setText("Loading the test split and the model's answers on it…")

@@ -17,7 +17,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
-from gui.views.probabilities import with_article
+from model.datasets import DATASETS
 
 RECOGNISED = 0.7  # the named class must be the top one with at least this probability
 ROUND_SECONDS = 20.0
@@ -44,7 +44,7 @@ class Challenge(QObject):
         super().__init__(parent)
         self._clock = clock
         self._rng = np.random.default_rng(seed)
-        self._names: tuple[str, ...] = ()
+        self._phrases: tuple[str, ...] = ()  # the classes as a sentence names them
         self._dataset = ""
         self._target: int | None = None
         self._started = 0.0
@@ -73,7 +73,7 @@ class Challenge(QObject):
     def text(self) -> str:
         if self._target is None:
             return ""
-        name = with_article(self._names[self._target])
+        name = self._phrases[self._target]
         if self._outcome is None:
             left = max(0.0, ROUND_SECONDS - (self._clock() - self._started))
             return f"Draw {name}! {left:.0f} s left"
@@ -89,13 +89,14 @@ class Challenge(QObject):
             text += f", best {min(r.seconds for r in won):.1f} s"
         return text
 
-    def start(self, dataset: str, names: tuple[str, ...]) -> None:
+    def start(self, dataset: str) -> None:
         """Start a round for ``dataset``. The handler of ``sig_clear_requested`` wipes the
         page and calls ``set_min_seq``, so that drawings from before the round never count."""
         if dataset != self._dataset:
             self.rounds.clear()
-        self._dataset, self._names = dataset, tuple(names)
-        choices = [k for k in range(len(names)) if k != self._target] or list(range(len(names)))
+        self._dataset, self._phrases = dataset, DATASETS[dataset].phrases
+        count = len(self._phrases)
+        choices = [k for k in range(count) if k != self._target] or list(range(count))
         self._target = int(self._rng.choice(choices))
         self._outcome = None
         self._min_seq = 1 << 62  # nothing counts until the page is wiped
@@ -107,7 +108,7 @@ class Challenge(QObject):
     def next_round(self) -> None:
         """Another round (N), with the same dataset."""
         if self._dataset:
-            self.start(self._dataset, self._names)
+            self.start(self._dataset)
 
     def set_min_seq(self, seq: int) -> None:
         """Results older than ``seq`` do not count (the page was wiped at ``seq``)."""
@@ -158,6 +159,7 @@ class ChallengeBanner(QWidget):
         self.label.setFont(font)
         self.next_button = QPushButton("Next round (N)")
         self.stop_button = QPushButton("Stop")
+        self.stop_button.setToolTip("End the challenge (Esc); the drawing stays")
         layout = QHBoxLayout(self)
         layout.setContentsMargins(6, 2, 6, 2)
         layout.addWidget(self.label, 1)

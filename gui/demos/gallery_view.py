@@ -13,8 +13,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QAction, QColor, QIcon, QImage, QKeySequence, QPainter, QPen, QPixmap
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtGui import QColor, QIcon, QImage, QKeySequence, QPainter, QPen, QPixmap
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
@@ -32,7 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.autosave import data_dir
+from gui.files import data_dir
 from gui.qimage import array_to_qimage
 from model.datasets import class_names
 from model.gallery import Gallery, GalleryError, GalleryItem
@@ -45,9 +45,10 @@ ID_ROLE = Qt.ItemDataRole.UserRole  # an entry's item id
 CORRECT_ROLE = Qt.ItemDataRole.UserRole + 1  # True when the model was right
 
 
-def gallery_folder() -> Path:
-    """Where the app keeps its gallery: ``<data folder>/gallery``."""
-    return data_dir() / GALLERY_DIR_NAME
+def gallery_folder(data_folder: str | os.PathLike | None = None) -> Path:
+    """Where the app keeps its gallery: ``<data folder>/gallery`` (the data folder by default
+    ``gui.files.data_dir()``)."""
+    return Path(data_folder or data_dir()) / GALLERY_DIR_NAME
 
 
 def entry_text(item: GalleryItem) -> str:
@@ -132,11 +133,7 @@ class GalleryPanel(QWidget):
         self.export_button.clicked.connect(self._on_export_clicked)
         self.summary_label = QLabel()
 
-        remove_action = QAction("Remove", self.list)
-        remove_action.setShortcut(QKeySequence(QKeySequence.StandardKey.Delete))
-        remove_action.setShortcutContext(Qt.ShortcutContext.WidgetShortcut)
-        remove_action.triggered.connect(self._on_remove_clicked)
-        self.list.addAction(remove_action)
+        self.list.installEventFilter(self)  # Delete in the list removes, not wipes the page
 
         label_row = QHBoxLayout()
         label_row.addWidget(QLabel("True label:"))
@@ -258,6 +255,19 @@ class GalleryPanel(QWidget):
             self.export_to(folder)
         except GalleryError as exc:
             QMessageBox.warning(self, "Export the gallery", f"Cannot export the gallery: {exc}")
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Delete or Backspace in the list forgets the selected drawing. The list claims the
+        keys first (ShortcutOverride), so the window's Clear (the same keys) stays out of it."""
+        if (watched is self.list
+                and event.type() in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress)
+                and event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace)
+                and not event.modifiers()):
+            event.accept()
+            if event.type() == QEvent.Type.KeyPress:
+                self._on_remove_clicked()
+            return True
+        return super().eventFilter(watched, event)
 
     # ------------------------------------------------------------------ helpers
 

@@ -81,6 +81,15 @@ class PresentationWindow(QWidget):
         self._grids: tuple[np.ndarray, ...] = ()
         self._shapes: tuple[tuple[int, ...], ...] = ()
 
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(24, 24, 24, 24)
+        layout.setSpacing(32)
+        layout.addLayout(self._build_drawing_column(), 11)
+        layout.addLayout(self._build_answer_column(), 9)
+        self._show_layer()
+
+    def _build_drawing_column(self) -> QVBoxLayout:
+        """The challenge's line, the canvas's place, and the replay's timeline under it."""
         self.banner = QLabel()  # the challenge, when one runs
         self.banner.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.banner.setWordWrap(True)
@@ -94,7 +103,14 @@ class PresentationWindow(QWidget):
         self.timeline.set_font_scale(1.4)
         self.timeline.setMinimumHeight(160)
         self.timeline.hide()
+        column = QVBoxLayout()
+        column.addWidget(self.banner)
+        column.addLayout(self.canvas_slot, 1)
+        column.addWidget(self.timeline)
+        return column
 
+    def _build_answer_column(self) -> QVBoxLayout:
+        """The answer in big letters, how sure, the bars, one layer's maps and the keys."""
         self.answer = QLabel("Draw something")
         self.answer.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.answer.setWordWrap(True)
@@ -112,25 +128,11 @@ class PresentationWindow(QWidget):
         self.hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._scale_font(self.hint, 0.6)
         self.hint.setStyleSheet(f"color: {DIM.name()};")
-
-        left = QVBoxLayout()
-        left.addWidget(self.banner)
-        left.addLayout(self.canvas_slot, 1)
-        left.addWidget(self.timeline)
-        right = QVBoxLayout()
-        right.addWidget(self.answer)
-        right.addWidget(self.confidence)
-        right.addWidget(self.chart, 3)
-        right.addWidget(self.layer_title)
-        right.addWidget(self.mosaic, 3)
-        right.addWidget(self.hint)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(24, 24, 24, 24)
-        layout.setSpacing(32)
-        layout.addLayout(left, 11)
-        layout.addLayout(right, 9)
-
-        self._show_layer()
+        column = QVBoxLayout()
+        for widget, stretch in ((self.answer, 0), (self.confidence, 0), (self.chart, 3),
+                                (self.layer_title, 0), (self.mosaic, 3), (self.hint, 0)):
+            column.addWidget(widget, stretch)
+        return column
 
     @staticmethod
     def _scale_font(label: QLabel, factor: float, bold: bool = False) -> None:

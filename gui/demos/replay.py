@@ -5,7 +5,8 @@ stroke (through the canvas's own renderer, so every step is a page the user coul
 and asks the inference worker for the probabilities of every step in one job: the timeline.
 Meanwhile it animates the drawing on the canvas as a *preview* (the drawing and its undo
 history are untouched), point by point at an adjustable speed, so the live bars and feature
-maps follow the replay too. Drawing on the page stops a replay.
+maps follow the replay too. Any change to the drawing (a stroke, an opened file, a test image,
+a wiped page) ends a replay.
 
 :class:`ReplayPanel` holds the controls and the timeline plot.
 """
@@ -210,10 +211,9 @@ class ReplayController(QObject):
         self.sig_timeline_ready.emit(answer.probabilities, time.perf_counter() - self._started)
 
     def _on_preview_ended(self) -> None:
-        """The user drew during a replay: stop it, the drawing is theirs again."""
-        if self._timer.isActive():
-            self._timer.stop()
-            self.sig_running_changed.emit(False)
+        """The drawing changed under the replay (the user drew, opened or wiped something):
+        the replay ends, the drawing is theirs again."""
+        self.stop()
 
 
 class ReplayPanel(QWidget):
@@ -230,6 +230,7 @@ class ReplayPanel(QWidget):
         self.back_button = QPushButton("◀ Step")
         self.forward_button = QPushButton("Step ▶")
         self.stop_button = QPushButton("■ Stop")
+        self.stop_button.setToolTip("End the replay (Esc); the drawing stays as it is")
         self.speed_slider = QSlider(Qt.Orientation.Horizontal)
         self.speed_slider.setRange(0, len(SPEEDS) - 1)
         self.speed_slider.setMaximumWidth(140)

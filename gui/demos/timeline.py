@@ -17,7 +17,6 @@ from PySide6.QtCore import QLineF, QPointF, QRect, QRectF, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QFont,
-    QFontInfo,
     QFontMetricsF,
     QMouseEvent,
     QPainter,
@@ -30,10 +29,11 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QToolTip, QWidget
 
+from gui.demos.timeline_layout import X_CAPTION, TimelineLayout, dot_radius, swatch_width
+
 TOP = 3  # a class gets a line when it is among the top TOP at any step
 MAX_LINES = 6
 HINT = "Replay a drawing to see when the network changes its mind"
-X_CAPTION = "stroke"
 FAINT = 0.28  # the opacity of the timeline beyond the cursor
 
 # Okabe and Ito's colour-blind-safe palette, in the order the lines get them (likeliest first).
@@ -77,21 +77,6 @@ def leader_changes(probabilities: np.ndarray) -> list[int]:
     return [int(k) for a, k in zip(answered[:-1], answered[1:], strict=True) if lead[a] != lead[k]]
 
 
-@dataclass(frozen=True)
-class _Layout:
-    """Where everything goes for the current size, fonts and data."""
-
-    plot: QRectF  # the axes: background, gridlines, lines
-    x0: float  # x of the first step
-    x1: float  # x of the last step
-    y0: float  # y of 0%
-    y1: float  # y of 100%
-    font: QFont
-    legend: QRectF
-    legend_font: QFont
-    legend_row: float
-
-
 @dataclass
 class _Layers:
     """The painted plot for one size, look and timeline: the background with axes and legend;
@@ -99,24 +84,12 @@ class _Layers:
     where each label is."""
 
     key: tuple
-    layout: _Layout
+    layout: TimelineLayout
     xs: np.ndarray
     axes: QPixmap
     lines: QPixmap
     labels: QPixmap
     labels_at: list[tuple[int, QRect]]
-
-
-def _xs(layout: _Layout, n: int) -> np.ndarray:
-    """The x of each of ``n`` steps: evenly from the first to the last, one step in the middle."""
-    if n == 1:
-        return np.array([(layout.x0 + layout.x1) / 2])
-    return np.linspace(layout.x0, layout.x1, n)
-
-
-def _y(layout: _Layout, probabilities: np.ndarray) -> np.ndarray:
-    """The y of probabilities (0..1)."""
-    return layout.y0 - np.asarray(probabilities, np.float64) * (layout.y0 - layout.y1)
 
 
 class TimelinePlot(QWidget):
@@ -197,9 +170,6 @@ class TimelinePlot(QWidget):
             return None
         return min(max(self._cursor, 0), self.n_steps() - 1)
 
-    def is_dark(self) -> bool:
-        return self._dark
-
     def plotted_classes(self) -> list[int]:
         """The classes with a line: ever in the top 3, by best probability, at most 6."""
         return list(self._lines)
@@ -243,20 +213,15 @@ class TimelinePlot(QWidget):
         n = self.n_steps()
         if not 0 <= step < n:
             raise IndexError(f"step {step} is outside the timeline's {n} steps")
-        return float(_xs(self._layout(), n)[step])
+        return float(self._layout().xs()[step])
 
     def value_y(self, probability: float) -> float:
         """The y (widget coordinates) of a probability (0..1)."""
-        return float(_y(self._layout(), np.float64(probability)))
+        return float(self._layout().y(probability))
 
     def nearest_step(self, x: float) -> int | None:
         """The step drawn nearest to ``x``, or None without a timeline."""
-        n = self.n_steps()
-        if n <= 1:
-            return n - 1 if n else None
-        layout = self._layout()
-        step = round((x - layout.x0) * (n - 1) / (layout.x1 - layout.x0))
-        return min(max(step, 0), n - 1)
+        return self._layout().nearest_step(x)
 
     def _metrics(self) -> QFontMetricsF:
         return QFontMetricsF(self._text_font())
@@ -276,52 +241,9 @@ class TimelinePlot(QWidget):
         value = float(self._probabilities[-1, class_index])
         return f"{100.0 * value:.0f}%" if np.isfinite(value) else "–"
 
-    def _layout(self) -> _Layout:
-        font = self._text_font()
-        metrics = QFontMetricsF(font)
-        fh = metrics.height()
-        gap = 0.4 * fh
-        dot = self._dot_radius()
-        width, height = float(self.width()), float(self.height())
-
-        top = max(fh / 2 - dot - 1, 2.0)  # room for half of the "100%" label above the 100% line
-        bottom = height - fh - self._scaled(4) - 2  # the plot's bottom; ticks and their labels below
-        # The legend: one row per line, right of the plot, its font shrunk if the rows don't fit.
-        legend_font, row = self._legend_font(font, max(bottom - top, 1.0))
-        legend_width = self._legend_width(legend_font)
-        legend_width = max(legend_width, metrics.horizontalAdvance(X_CAPTION))
-        legend_width = min(legend_width, 0.42 * width)
-        left = metrics.horizontalAdvance("100%") + 1.5 * gap
-        plot = QRectF(left, top, max(width - left - legend_width - 2 * gap, 10.0), max(bottom - top, 10.0))
-        legend = QRectF(plot.right() + 1.5 * gap, top, legend_width, plot.height())
-
-        pad_x = max(dot + 2, 0.6 * metrics.horizontalAdvance(str(max(self.n_steps(), 1))))
-        return _Layout(plot=plot, x0=plot.left() + pad_x, x1=plot.right() - pad_x,
-                       y0=plot.bottom() - dot - 1, y1=plot.top() + dot + 1, font=font,
-                       legend=legend, legend_font=legend_font, legend_row=row)
-
-    def _legend_font(self, font: QFont, available: float) -> tuple[QFont, float]:
-        """The legend's font and row height: ``font``, or smaller until the rows fit."""
-        rows = max(len(self._lines), 1)
-        row = QFontMetricsF(font).height() * 1.1
-        if rows * row <= available:
-            return font, row
-        small = QFont(font)
-        small.setPixelSize(max(7, int(QFontInfo(font).pixelSize() * available / (rows * row))))
-        return small, min(QFontMetricsF(small).height() * 1.1, available / rows)
-
-    def _legend_width(self, font: QFont) -> float:
-        if not self._lines:
-            return 0.0
-        metrics = QFontMetricsF(font)
-        names = max(metrics.horizontalAdvance(self._names[c]) for c in self._lines)
-        return self._swatch_width(metrics) + names + metrics.horizontalAdvance(" 100%")
-
-    def _swatch_width(self, metrics: QFontMetricsF) -> float:
-        return 1.6 * metrics.height()
-
-    def _dot_radius(self) -> float:
-        return self._scaled(2.5)
+    def _layout(self) -> TimelineLayout:
+        return TimelineLayout.compute(self.width(), self.height(), self._text_font(), self._font_scale,
+                                      [self._names[c] for c in self._lines], self.n_steps())
 
     # ------------------------------------------------------------ mouse
 
@@ -424,15 +346,16 @@ class TimelinePlot(QWidget):
     def _build_layers(self, key: tuple) -> _Layers:
         window, base, text, grid = self._colours()
         layout = self._layout()
-        xs = _xs(layout, self.n_steps())
+        xs = layout.xs()
         strong = {c: self.line_colour(c) for c in self._lines}
         layers = _Layers(key, layout, xs, self._pixmap(window), self._pixmap(Qt.GlobalColor.transparent),
                          self._pixmap(Qt.GlobalColor.transparent), [])
         with QPainter(layers.axes) as painter:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             painter.fillRect(layout.plot, base)
-            self._paint_axes(painter, layout, xs, text, grid)
-            self._paint_legend(painter, layout, text)
+            _paint_axes(painter, layout, xs, text, grid)
+            _paint_legend(painter, layout, [(self._names[c], self._percent(c), self.line_colour(c))
+                                            for c in self._lines], text)
         with QPainter(layers.lines) as painter:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
             self._paint_lines(painter, layout, xs, self._probabilities, strong)
@@ -449,57 +372,13 @@ class TimelinePlot(QWidget):
         pixmap.fill(fill)
         return pixmap
 
-    def _paint_axes(self, painter: QPainter, layout: _Layout, xs: np.ndarray, text: QColor,
-                    grid: QColor) -> None:
-        """Gridlines at 0, 50 and 100% with their labels; the x axis with stroke numbers."""
-        plot, metrics = layout.plot, QFontMetricsF(layout.font)
-        fh = metrics.height()
-        painter.setFont(layout.font)
-        painter.setPen(QPen(grid, 1))
-        levels = _y(layout, np.array([0.0, 0.5, 1.0])).tolist()
-        painter.drawLines([QLineF(plot.left(), y, plot.right(), y) for y in levels])
-        painter.setPen(text)
-        right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-        for percent, y in zip((0, 50, 100), levels, strict=True):
-            painter.drawText(QRectF(0, y - fh / 2, plot.left() - 0.3 * fh, fh), right, f"{percent}%")
-
-        tick = self._scaled(4)
-        spacing = xs[1] - xs[0] if len(xs) > 1 else plot.width()
-        painter.setPen(QPen(text, 1))
-        painter.drawLine(QLineF(plot.left(), plot.bottom(), plot.right(), plot.bottom()))
-        if spacing >= 3:
-            painter.drawLines([QLineF(x, plot.bottom(), x, plot.bottom() + tick) for x in xs.tolist()])
-        label_top = plot.bottom() + tick + 1
-        centre = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
-        for step in self._labelled_steps(spacing, metrics):
-            label = str(step + 1)
-            w = metrics.horizontalAdvance(label) + 2
-            painter.drawText(QRectF(xs[step] - w / 2, label_top, w, fh), centre, label)
-        left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
-        painter.drawText(QRectF(layout.legend.left(), label_top, layout.legend.width() + fh, fh), left,
-                         X_CAPTION)
-
-    def _labelled_steps(self, spacing: float, metrics: QFontMetricsF) -> list[int]:
-        """The steps whose stroke number is written: every 1, 2, 5, 10, ... strokes, and the last."""
-        n = self.n_steps()
-        needed = metrics.horizontalAdvance(str(n)) + metrics.horizontalAdvance("  ")
-        stride = next(s for m in (1, 10, 100, 1000, 10**9) for s in (m, 2 * m, 5 * m)
-                      if s * spacing >= needed or s >= n)
-        if stride == 2:  # 1, 3, 5, ... reads better than 1, 4, 6, ...
-            strokes = list(range(1, n + 1, 2))
-        else:  # 1, 5, 10, ... or 1, 10, 20, ...
-            strokes = [1] + [s for s in range(stride, n + 1, stride) if (s - 1) * spacing >= needed]
-        if (n - strokes[-1]) * spacing >= needed:
-            strokes.append(n)
-        return [s - 1 for s in strokes]
-
-    def _paint_lines(self, painter: QPainter, layout: _Layout, xs: np.ndarray, rows: np.ndarray,
+    def _paint_lines(self, painter: QPainter, layout: TimelineLayout, xs: np.ndarray, rows: np.ndarray,
                      colours: dict[int, QColor]) -> None:
         """The plotted classes' lines through ``rows`` at ``xs``, a dot at every step; the
         likeliest class on top. Opaque pens with flat caps keep Qt on its fast path."""
-        width, dot = self._scaled(2.0), self._dot_radius()
+        width, dot = self._scaled(2.0), dot_radius(self._font_scale)
         for c in reversed(self._lines):
-            ys = _y(layout, rows[:, c])
+            ys = layout.y(rows[:, c])
             pairs = list(zip(xs.tolist(), ys.tolist(), strict=True))
             points = [QPointF(x, y) for x, y in pairs if np.isfinite(y)]  # no dot for no answer
             segments = [QLineF(QPointF(*a), QPointF(*b)) for a, b in zip(pairs[:-1], pairs[1:], strict=True)
@@ -513,19 +392,19 @@ class TimelinePlot(QWidget):
                 painter.drawEllipse(point, dot, dot)
         painter.setBrush(Qt.BrushStyle.NoBrush)
 
-    def _paint_rings(self, painter: QPainter, layout: _Layout, xs: np.ndarray, steps: Sequence[int],
+    def _paint_rings(self, painter: QPainter, layout: TimelineLayout, xs: np.ndarray, steps: Sequence[int],
                      colours: dict[int, QColor]) -> None:
         """A ring around the new leader's dot at each of ``steps`` (changes of the leader)."""
-        ring = 2.2 * self._dot_radius()
+        ring = 2.2 * dot_radius(self._font_scale)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         for step in steps:
             leader = int(self._leaders[step])
             if leader in colours:
                 painter.setPen(QPen(colours[leader], self._scaled(1.5)))
-                y = float(_y(layout, self._probabilities[step, leader]))
+                y = float(layout.y(self._probabilities[step, leader]))
                 painter.drawEllipse(QPointF(float(xs[step]), y), ring, ring)
 
-    def _paint_labels(self, painter: QPainter, layout: _Layout, xs: np.ndarray,
+    def _paint_labels(self, painter: QPainter, layout: TimelineLayout, xs: np.ndarray,
                       base: QColor) -> list[tuple[int, QRect]]:
         """The new leader's name above (or below) each change's ring where it fits without
         overlapping another, outlined in the background colour so it reads over the lines.
@@ -533,7 +412,7 @@ class TimelinePlot(QWidget):
         bold = QFont(layout.font)
         bold.setBold(True)
         metrics = QFontMetricsF(bold)
-        ring = 2.2 * self._dot_radius()
+        ring = 2.2 * dot_radius(self._font_scale)
         halo = QPen(base, self._scaled(3.0), Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap,
                     Qt.PenJoinStyle.RoundJoin)
         placed: list[tuple[int, QRect]] = []
@@ -543,7 +422,7 @@ class TimelinePlot(QWidget):
             if leader not in self._lines:
                 continue
             name = self._names[leader]
-            x, y = float(xs[step]), float(_y(layout, self._probabilities[step, leader]))
+            x, y = float(xs[step]), float(layout.y(self._probabilities[step, leader]))
             w, h = metrics.horizontalAdvance(name), metrics.height()
             left = min(max(x - w / 2, layout.plot.left() + 2), layout.plot.right() - w - 2)
             for rect in (QRectF(left, y - ring - 1 - h, w, h), QRectF(left, y + ring + 1, w, h)):
@@ -559,37 +438,68 @@ class TimelinePlot(QWidget):
                     break
         return placed
 
-    def _paint_legend(self, painter: QPainter, layout: _Layout, text: QColor) -> None:
-        """One row per line: a swatch, the class name, its final probability."""
-        font = layout.legend_font
-        metrics = QFontMetricsF(font)
-        swatch = self._swatch_width(metrics)
-        percent_width = metrics.horizontalAdvance(" 100%")
-        legend, row, radius = layout.legend, layout.legend_row, self._dot_radius()
-        painter.save()
-        painter.setClipRect(legend)
-        painter.setFont(font)
-        for i, c in enumerate(self._lines):
-            top = legend.top() + i * row
-            middle = top + row / 2
-            colour = self.line_colour(c)
-            painter.setPen(QPen(colour, self._scaled(2.0), Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
-            painter.drawLine(QLineF(legend.left() + 1, middle, legend.left() + swatch * 0.7, middle))
-            painter.setPen(Qt.PenStyle.NoPen)
-            painter.setBrush(colour)
-            painter.drawEllipse(QPointF(legend.left() + 1 + swatch * 0.35, middle), radius, radius)
-            painter.setPen(text)
-            name_width = max(legend.width() - swatch - percent_width, 0.0)
-            name = metrics.elidedText(self._names[c], Qt.TextElideMode.ElideRight, name_width + 1)
-            cell = QRectF(legend.left() + swatch, top, name_width, row)
-            painter.drawText(cell, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, name)
-            cell = QRectF(legend.right() - percent_width, top, percent_width, row)
-            painter.drawText(cell, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter,
-                             self._percent(c))
-        painter.restore()
-
 
 def _mix(colour: QColor, background: QColor, share: float) -> QColor:
     """An opaque ``share`` of ``colour`` over ``background``."""
     mixed = share * np.array(colour.getRgbF()[:3]) + (1 - share) * np.array(background.getRgbF()[:3])
     return QColor.fromRgbF(*mixed.tolist())
+
+
+def _paint_axes(painter: QPainter, layout: TimelineLayout, xs: np.ndarray, text: QColor,
+                grid: QColor) -> None:
+    """Gridlines at 0, 50 and 100% with their labels; the x axis with stroke numbers."""
+    plot, metrics = layout.plot, QFontMetricsF(layout.font)
+    fh = metrics.height()
+    painter.setFont(layout.font)
+    painter.setPen(QPen(grid, 1))
+    levels = layout.y(np.array([0.0, 0.5, 1.0])).tolist()
+    painter.drawLines([QLineF(plot.left(), y, plot.right(), y) for y in levels])
+    painter.setPen(text)
+    right = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+    for percent, y in zip((0, 50, 100), levels, strict=True):
+        painter.drawText(QRectF(0, y - fh / 2, plot.left() - 0.3 * fh, fh), right, f"{percent}%")
+
+    tick = 4 * layout.scale
+    spacing = xs[1] - xs[0] if len(xs) > 1 else plot.width()
+    painter.setPen(QPen(text, 1))
+    painter.drawLine(QLineF(plot.left(), plot.bottom(), plot.right(), plot.bottom()))
+    if spacing >= 3:
+        painter.drawLines([QLineF(x, plot.bottom(), x, plot.bottom() + tick) for x in xs.tolist()])
+    label_top = plot.bottom() + tick + 1
+    centre = Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop
+    for step in layout.labelled_steps(spacing):
+        label = str(step + 1)
+        w = metrics.horizontalAdvance(label) + 2
+        painter.drawText(QRectF(xs[step] - w / 2, label_top, w, fh), centre, label)
+    left = Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignTop
+    painter.drawText(QRectF(layout.legend.left(), label_top, layout.legend.width() + fh, fh), left,
+                     X_CAPTION)
+
+
+def _paint_legend(painter: QPainter, layout: TimelineLayout, rows: Sequence[tuple[str, str, QColor]],
+                  text: QColor) -> None:
+    """One row per line: a swatch in its colour, the class name, its final probability."""
+    font = layout.legend_font
+    metrics = QFontMetricsF(font)
+    swatch = swatch_width(metrics)
+    percent_width = metrics.horizontalAdvance(" 100%")
+    legend, row, radius = layout.legend, layout.legend_row, dot_radius(layout.scale)
+    painter.save()
+    painter.setClipRect(legend)
+    painter.setFont(font)
+    for i, (name, percent, colour) in enumerate(rows):
+        top = legend.top() + i * row
+        middle = top + row / 2
+        painter.setPen(QPen(colour, 2.0 * layout.scale, Qt.PenStyle.SolidLine, Qt.PenCapStyle.FlatCap))
+        painter.drawLine(QLineF(legend.left() + 1, middle, legend.left() + swatch * 0.7, middle))
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(colour)
+        painter.drawEllipse(QPointF(legend.left() + 1 + swatch * 0.35, middle), radius, radius)
+        painter.setPen(text)
+        name_width = max(legend.width() - swatch - percent_width, 0.0)
+        shown = metrics.elidedText(name, Qt.TextElideMode.ElideRight, name_width + 1)
+        cell = QRectF(legend.left() + swatch, top, name_width, row)
+        painter.drawText(cell, Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, shown)
+        cell = QRectF(legend.right() - percent_width, top, percent_width, row)
+        painter.drawText(cell, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, percent)
+    painter.restore()

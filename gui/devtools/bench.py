@@ -189,14 +189,8 @@ class LiveDriver:
         result = w.result()
         if self.presentation:
             return (result is not None and result.seq == w.client.seq
-                    and w.presentation.painted())
-        return (
-            result is not None
-            and result.seq == w.client.seq
-            and w.feature_maps.painted()
-            and w.probabilities.chart.painted_version == w.probabilities.chart.version
-            and w.input_view.painted_version == w.input_view.version
-        )
+                    and w.presenter.view.painted())
+        return result is not None and result.seq == w.client.seq and w.live.painted()
 
     def update_once(self, timeout_s: float = 30.0) -> float:
         """One stroke segment; seconds until probabilities, input and 256 maps are painted."""
@@ -257,8 +251,8 @@ def bench_live(predictor, updates: int, segments: int, log, presentation: bool =
     window.resize(1280, 800)
     window.show()
     if presentation:
-        window.enter_presentation()
-        view = window.presentation
+        window.presenter.enter()
+        view = window.presenter.view
         view.showNormal()  # the offscreen screen is small: a projector-sized window instead
         view.resize(*PRESENTATION_SIZE)
     driver = LiveDriver(window, app, presentation)
@@ -320,15 +314,15 @@ def bench_replay(predictor, runs: int = 5, strokes: int = 20) -> list[float]:
             t = np.linspace(0, 1, 12)[:, None]
             points = np.hstack([x + 40 * np.cos(3 * t + k), y + 40 * np.sin(2 * t + k)])
             window.canvas.add_stroke([tuple(p) for p in points])
-        window.replay.sig_timeline_ready.connect(lambda _p, seconds: times.append(seconds))
+        window.demos.replay.sig_timeline_ready.connect(lambda _p, seconds: times.append(seconds))
         for run in range(runs + 1):  # the first run warms up
-            window.replay.start()
+            window.demos.replay.start()
             deadline = time.perf_counter() + 60
             while len(times) <= run:
                 if time.perf_counter() > deadline:
                     raise TimeoutError("no timeline within a minute")
                 app.processEvents(wait)
-            window.replay.stop()
+            window.demos.replay.stop()
         return times[1:]
     finally:
         heartbeat.stop()
@@ -427,17 +421,29 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
-    rows: list[Row] = []
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     log(f"{os.cpu_count()} CPUs, load average {load[0]:.1f} (other work slows every figure)")
+    rows = launch_rows(args.launches, log)
+    predictor, note, engine_rows = inference_rows(args.runs, log)
+    rows += engine_rows + live_rows(predictor, args.updates, args.segments, log)
+    if not args.no_explore:
+        log("the Explore panel: hover, ablation, saliency, top examples ...")
+        rows.extend(explore_rows(log))
+    print(f"Sketchscope GUI benchmark ({note}; {os.cpu_count()} CPUs, load {load[0]:.1f})")
+    print(format_table(rows))
+    return 0
 
+
+def launch_rows(launches: int, log) -> list[Row]:
+    """Launch to window shown and to first prediction, against ``import tensorflow``."""
     command, how = _app_command()
     settings_dir = tempfile.mkdtemp(prefix="sketchscope-bench-launch-")
-    log(f"launching the app {args.launches} times per figure via {how} ...")
-    tf_import = statistics.median(time_tensorflow_import() for _ in range(args.launches))
+    log(f"launching the app {launches} times per figure via {how} ...")
+    tf_import = statistics.median(time_tensorflow_import() for _ in range(launches))
+    rows = []
     try:
         shown = statistics.median(time_launch(command, "shown", settings_dir)
-                                  for _ in range(args.launches))
+                                  for _ in range(launches))
         rows.append(Row("launch -> main window shown (median)",
                         f"{shown:.2f} s (import tensorflow alone: {tf_import:.2f} s)",
                         "<= 1.0 s, < half the TF import", shown <= 1.0 and shown < tf_import / 2))
@@ -446,38 +452,46 @@ def main(argv: list[str] | None = None) -> int:
                         None))
     try:
         ready = statistics.median(time_launch(command, "ready", settings_dir)
-                                  for _ in range(args.launches))
+                                  for _ in range(launches))
         rows.append(Row("launch -> first prediction possible (median)", f"{ready:.2f} s",
                         "<= 4 s", ready <= 4.0))
     except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
         rows.append(Row("launch -> first prediction possible", f"not measured: {exc}"[:70],
                         "<= 4 s", None))
+    return rows
 
+
+def inference_rows(runs: int, log) -> tuple[object, str, list[Row]]:
+    """(the engine, a note on its model, the rows): Engine.run against model.predict, and the
+    worker's whole job for one drawing."""
     from model.inference import Engine
     from model.keras_net import load_keras_model
 
     cnn, dense, note = _models(log)
     log(f"timing inference on the {note} ...")
     predictor = Engine.load(cnn, "mnist", dense)
-    keras_model = load_keras_model(cnn)
-    own_ms, keras_ms = bench_inference(predictor, keras_model, args.runs)
-    rows.append(Row(f"inference, median of {args.runs}: Engine.run vs model.predict",
-                    f"{own_ms:.2f} ms vs {keras_ms:.1f} ms = {keras_ms / own_ms:.0f}x",
-                    "<= 2 ms, >= 25x", own_ms <= 2.0 and keras_ms / own_ms >= 25))
+    own_ms, keras_ms = bench_inference(predictor, load_keras_model(cnn), runs)
+    worker_ms = bench_worker(predictor, runs)
+    return predictor, note, [
+        Row(f"inference, median of {runs}: Engine.run vs model.predict",
+            f"{own_ms:.2f} ms vs {keras_ms:.1f} ms = {keras_ms / own_ms:.0f}x",
+            "<= 2 ms, >= 25x", own_ms <= 2.0 and keras_ms / own_ms >= 25),
+        Row("worker job, one drawing: preprocess + run + colour maps",
+            f"median {statistics.median(worker_ms):.1f} ms, p95 {percentile(worker_ms, 95):.1f} ms",
+            "-", None),
+    ]
 
-    worker_ms = bench_worker(predictor, args.runs)
-    rows.append(Row("worker job, one drawing: preprocess + run + colour maps",
-                    f"median {statistics.median(worker_ms):.1f} ms, "
-                    f"p95 {percentile(worker_ms, 95):.1f} ms", "-", None))
 
-    log(f"drawing through the real widgets: {args.segments} timed segments, "
-        f"then up to {args.updates} live updates ...")
-    live = bench_live(predictor, args.updates, args.segments, log)
+def live_rows(predictor, updates: int, segments: int, log) -> list[Row]:
+    """Stroke segments through the real widgets, memory, presentation mode and replay."""
+    log(f"drawing through the real widgets: {segments} timed segments, "
+        f"then up to {updates} live updates ...")
+    live = bench_live(predictor, updates, segments, log)
     ms = [1e3 * t for t in live.latencies_s]
     p95 = percentile(ms, 95)
-    rows.append(Row("stroke segment -> bars, input and 256 maps repainted",
-                    f"p95 {p95:.1f} ms (median {statistics.median(ms):.1f}, max {max(ms):.0f})",
-                    "p95 <= 16 ms", p95 <= 16.0))
+    rows = [Row("stroke segment -> bars, input and 256 maps repainted",
+                f"p95 {p95:.1f} ms (median {statistics.median(ms):.1f}, max {max(ms):.0f})",
+                "p95 <= 16 ms", p95 <= 16.0)]
     if live.updates > 1000:
         growth = 100.0 * (live.rss_end_mb - live.rss_1000_mb) / live.rss_1000_mb
         rows.append(Row(f"resident memory after 1,000 / {live.updates:,} live updates",
@@ -488,8 +502,8 @@ def main(argv: list[str] | None = None) -> int:
                         f"{live.rss_end_mb:.0f} MB (for the growth, use --updates > 1000)",
                         "<= 800 MB", live.rss_end_mb <= 800))
     log(f"presentation mode at {PRESENTATION_SIZE[0]} x {PRESENTATION_SIZE[1]}: "
-        f"{args.segments} timed segments ...")
-    shown = bench_live(predictor, 0, args.segments, log, presentation=True)
+        f"{segments} timed segments ...")
+    shown = bench_live(predictor, 0, segments, log, presentation=True)
     ms = [1e3 * t for t in shown.latencies_s]
     p95 = percentile(ms, 95)
     rows.append(Row("presentation mode: stroke segment -> answer, bars, maps repainted",
@@ -500,9 +514,4 @@ def main(argv: list[str] | None = None) -> int:
     rows.append(Row(f"replay of a 20-stroke drawing -> timeline computed ({len(replay)} runs)",
                     f"median {statistics.median(replay):.2f} s, max {max(replay):.2f} s",
                     "<= 1 s", max(replay) <= 1.0))
-    if not args.no_explore:
-        log("the Explore panel: hover, ablation, saliency, top examples ...")
-        rows.extend(explore_rows(log))
-    print(f"Sketchscope GUI benchmark ({note}; {os.cpu_count()} CPUs, load {load[0]:.1f})")
-    print(format_table(rows))
-    return 0
+    return rows

@@ -73,8 +73,6 @@ def main(argv: list[str]) -> int:
 
     import tempfile
 
-    from PySide6.QtCore import QEventLoop, Qt, QTimer
-    from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
     from model.preprocess import preprocess
@@ -85,32 +83,44 @@ def main(argv: list[str]) -> int:
     panel.setWindowTitle(f"Sketchscope - inside the network ({note})")
     panel.resize(1280, 860)
     panel.show()
-
-    def wait_for(condition, seconds: float = 60.0) -> None:
-        loop = QEventLoop()
-        timer = QTimer()
-        timer.timeout.connect(lambda: loop.quit() if condition() else None)
-        timer.start(20)
-        QTimer.singleShot(int(seconds * 1000), loop.quit)
-        loop.exec()
-        timer.stop()
-
     link.show_input(preprocess(drawn_seven(), args.dataset))
-    wait_for(lambda: panel.result is not None and panel.facts is not None)
+    _wait_for(lambda: panel.result is not None and panel.facts is not None)
     if args.shot is None:
         app.exec()
-        client.shutdown()
-        return 0
+    else:
+        _shoot(panel, args, note)
+    client.shutdown()
+    return 0
+
+
+def _wait_for(condition, seconds: float = 60.0) -> None:
+    """Run the event loop until ``condition()`` holds, or ``seconds`` have passed."""
+    from PySide6.QtCore import QEventLoop, QTimer
+
+    loop = QEventLoop()
+    timer = QTimer()
+    timer.timeout.connect(lambda: loop.quit() if condition() else None)
+    timer.start(20)
+    QTimer.singleShot(int(seconds * 1000), loop.quit)
+    loop.exec()
+    timer.stop()
+
+
+def _shoot(panel, args: argparse.Namespace, note: str) -> None:
+    """Open the chosen map with saliency on and hover its strongest position; save the panel."""
+    from PySide6.QtCore import Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
 
     panel.select_layer(args.layer)
     maps = panel.result.prediction.feature_maps[("conv1", "pool1", "conv2", "pool2").index(args.layer)]
     channel = args.channel if args.channel >= 0 else int(np.argmax(maps.max(axis=(0, 1))))
     panel.open_map(channel)
     panel.set_saliency(True)
-    wait_for(lambda: panel.result is not None and panel.result.explanation is not None)
+    _wait_for(lambda: panel.result is not None and panel.result.explanation is not None)
     if args.tab == "top":
         panel.tabs.setCurrentWidget(panel.top_view)
-        wait_for(lambda: panel.top is not None, 120)
+        _wait_for(lambda: panel.top is not None, 120)
     else:
         panel.tabs.setCurrentWidget(panel.kernel_grid)
     row, col = np.unravel_index(int(np.argmax(maps[..., channel])), maps.shape[:2])
@@ -119,12 +129,10 @@ def main(argv: list[str]) -> int:
     move = QMouseEvent(QMouseEvent.Type.MouseMove, point, canvas.mapToGlobal(point),
                        Qt.MouseButton.NoButton, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(canvas, move)
-    wait_for(lambda: False, 0.3)
+    _wait_for(lambda: False, 0.3)
     args.shot.parent.mkdir(parents=True, exist_ok=True)
     panel.export_view("panel", args.shot)
     print(f"saved {args.shot} ({note}; {args.layer} map {channel}, position ({row}, {col}))")
-    client.shutdown()
-    return 0
 
 
 if __name__ == "__main__":

@@ -43,8 +43,6 @@ def _wait(app, condition: Callable[[], bool], timeout_s: float = 30.0) -> None:
 def bench_explore(runs: int = 40, top: bool = False, dataset: str = "mnist", log=lambda _m: None) -> dict:
     """Measure hover, ablation and saliency (and, with ``top``, the top-example search)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    from PySide6.QtCore import QPointF, Qt
-    from PySide6.QtGui import QMouseEvent
     from PySide6.QtWidgets import QApplication
 
     if QApplication.instance() is None:
@@ -52,7 +50,6 @@ def bench_explore(runs: int = 40, top: bool = False, dataset: str = "mnist", log
     app = QApplication.instance() or QApplication([])
 
     from gui.devtools.demo import drawn_seven, explore_session, model_source
-    from model.explain import channel_masks
     from model.inference import Engine
     from model.preprocess import preprocess
 
@@ -62,23 +59,9 @@ def bench_explore(runs: int = 40, top: bool = False, dataset: str = "mnist", log
         figures["model"] = note
         image = preprocess(drawn_seven(), dataset)
         rng = np.random.default_rng(0)
-
-        # The arithmetic alone, in this thread.
-        explainer = Engine.load(path, dataset)
-        ablate, explain = [], []
-        for _ in range(runs):
-            masks = channel_masks({"conv2": rng.choice(64, 3, replace=False).tolist()})
-            t0 = time.perf_counter()
-            explainer.run(image, masks)
-            ablate.append(time.perf_counter() - t0)
-            t0 = time.perf_counter()
-            explainer.explain(image, masks)
-            explain.append(time.perf_counter() - t0)
-        figures["ablation_ms"] = _figure(ablate, RECOMPUTE_TARGET_MS)
-        figures["saliency_ms"] = _figure(explain, RECOMPUTE_TARGET_MS)
-        log("explainer measured")
-
-        # Through the real panel and the scheduler's worker thread.
+        engine = Engine.load(path, dataset)
+        figures.update(_time_engine(engine, image, runs, rng))
+        log("engine measured")
         panel, client, link, _note = explore_session(dataset, Path(scratch))
         panel.resize(1200, 800)
         panel.show()
@@ -90,59 +73,90 @@ def bench_explore(runs: int = 40, top: bool = False, dataset: str = "mnist", log
             panel.select_layer("conv2")
             panel.open_map(0)
             app.processEvents()
-
-            def move(widget, point: QPointF) -> None:
-                event = QMouseEvent(QMouseEvent.Type.MouseMove, point, widget.mapToGlobal(point),
-                                    Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
-                                    Qt.KeyboardModifier.NoModifier)
-                QApplication.sendEvent(widget, event)
-
-            canvas, grid = panel.map_view.canvas, panel.grid
-            hover_map, hover_grid = [], []
-            for i in range(runs):
-                row, col = int(rng.integers(11)), int(rng.integers(11))
-                t0 = time.perf_counter()
-                move(canvas, canvas.point_of(row, col))
-                canvas.repaint()
-                panel.map_view.value_label.repaint()
-                panel.input_view.repaint()
-                hover_map.append(time.perf_counter() - t0)
-                t0 = time.perf_counter()
-                move(grid, grid.point_of(i % 64, row, col))
-                grid.repaint()
-                panel.input_view.repaint()
-                hover_grid.append(time.perf_counter() - t0)
-            figures["hover_map_ms"] = _figure(hover_map, HOVER_TARGET_MS)
-            figures["hover_grid_ms"] = _figure(hover_grid, HOVER_TARGET_MS)
+            figures.update(_time_hover(panel, runs, rng))
             log("hover measured")
-
-            def round_trip(action) -> float:
-                shown.clear()
-                t0 = time.perf_counter()
-                action()
-                _wait(app, lambda: bool(shown))
-                panel.repaint()
-                return time.perf_counter() - t0
-
-            # Channel c // 2 off, then on again: every step changes what the panel asks for.
-            ablation_trips = [round_trip(lambda c=c: panel.set_channel_off("conv2", c // 2, c % 2 == 0))
-                              for c in range(runs)]
-            figures["ablation_roundtrip_ms"] = _figure(ablation_trips, RECOMPUTE_TARGET_MS)
-            panel.restore_channels()
-            panel.set_saliency(True)
-            _wait(app, lambda: panel.result is not None and panel.result.explanation is not None)
-            shifted = [np.roll(image, (i % 5) - 2, axis=1) for i in range(runs)]
-            saliency_trips = [round_trip(lambda s=s: link.show_input(s)) for s in shifted]
-            figures["saliency_roundtrip_ms"] = _figure(saliency_trips, RECOMPUTE_TARGET_MS)
+            figures.update(_time_round_trips(app, panel, link, shown, image, runs))
             log("round trips measured")
         finally:
             client.shutdown()
             panel.close()
             panel.deleteLater()
-
         if top:
-            figures.update(_bench_top(explainer, Path(scratch)))
+            figures.update(_bench_top(engine, Path(scratch)))
     return figures
+
+
+def _time_engine(engine, image: np.ndarray, runs: int, rng) -> dict:
+    """The arithmetic alone, in this thread: ablation (a run with channels zeroed) and
+    saliency (explain)."""
+    from model.explain import channel_masks
+
+    ablate, explain = [], []
+    for _ in range(runs):
+        masks = channel_masks({"conv2": rng.choice(64, 3, replace=False).tolist()})
+        t0 = time.perf_counter()
+        engine.run(image, masks)
+        ablate.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        engine.explain(image, masks)
+        explain.append(time.perf_counter() - t0)
+    return {"ablation_ms": _figure(ablate, RECOMPUTE_TARGET_MS),
+            "saliency_ms": _figure(explain, RECOMPUTE_TARGET_MS)}
+
+
+def _time_hover(panel, runs: int, rng) -> dict:
+    """A mouse move over the enlarged map, and over the grid, until both are repainted."""
+    from PySide6.QtCore import QPointF, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    def move(widget, point: QPointF) -> None:
+        event = QMouseEvent(QMouseEvent.Type.MouseMove, point, widget.mapToGlobal(point),
+                            Qt.MouseButton.NoButton, Qt.MouseButton.NoButton,
+                            Qt.KeyboardModifier.NoModifier)
+        QApplication.sendEvent(widget, event)
+
+    canvas, grid = panel.map_view.canvas, panel.grid
+    hover_map, hover_grid = [], []
+    for i in range(runs):
+        row, col = int(rng.integers(11)), int(rng.integers(11))
+        t0 = time.perf_counter()
+        move(canvas, canvas.point_of(row, col))
+        canvas.repaint()
+        panel.map_view.value_label.repaint()
+        panel.input_view.repaint()
+        hover_map.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        move(grid, grid.point_of(i % 64, row, col))
+        grid.repaint()
+        panel.input_view.repaint()
+        hover_grid.append(time.perf_counter() - t0)
+    return {"hover_map_ms": _figure(hover_map, HOVER_TARGET_MS),
+            "hover_grid_ms": _figure(hover_grid, HOVER_TARGET_MS)}
+
+
+def _time_round_trips(app, panel, link, shown: list, image: np.ndarray, runs: int) -> dict:
+    """Through the scheduler's worker thread until the panel has repainted: channels switched
+    off and on, then saliency for shifted inputs."""
+
+    def round_trip(action) -> float:
+        shown.clear()
+        t0 = time.perf_counter()
+        action()
+        _wait(app, lambda: bool(shown))
+        panel.repaint()
+        return time.perf_counter() - t0
+
+    # Channel c // 2 off, then on again: every step changes what the panel asks for.
+    ablation = [round_trip(lambda c=c: panel.set_channel_off("conv2", c // 2, c % 2 == 0))
+                for c in range(runs)]
+    panel.restore_channels()
+    panel.set_saliency(True)
+    _wait(app, lambda: panel.result is not None and panel.result.explanation is not None)
+    shifted = [np.roll(image, (i % 5) - 2, axis=1) for i in range(runs)]
+    saliency = [round_trip(lambda s=s: link.show_input(s)) for s in shifted]
+    return {"ablation_roundtrip_ms": _figure(ablation, RECOMPUTE_TARGET_MS),
+            "saliency_roundtrip_ms": _figure(saliency, RECOMPUTE_TARGET_MS)}
 
 
 def _bench_top(engine, scratch: Path) -> dict:

@@ -16,7 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.explore import colors
+from gui import colormap
 from gui.explore.maps import SCALINGS
 
 SCALING_TITLES = {"map": "per map", "layer": "per layer", "fixed": "fixed range"}
@@ -57,8 +57,8 @@ class ExploreControls(QWidget):
             box.setSingleStep(0.1)
             box.setValue(value)
         self.colormap_box = QComboBox()
-        self.colormap_box.addItems(list(colors.COLORMAPS))
-        self.colormap_box.setCurrentText(self._setting("colormap", "viridis", tuple(colors.COLORMAPS)))
+        self.colormap_box.addItems(list(colormap.COLORMAPS))
+        self.colormap_box.setCurrentText(self._setting("colormap", "viridis", tuple(colormap.COLORMAPS)))
         self.sort_box = QCheckBox("sort by activation")
         self.saliency_box = QCheckBox("saliency")
         self.saliency_box.setToolTip("Overlay which pixels drove the top class")

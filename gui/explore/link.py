@@ -18,8 +18,8 @@ from dataclasses import replace
 import numpy as np
 from PySide6.QtCore import QObject, QRectF
 
+from gui.colormap import overlay_rgba
 from gui.engine_client import EngineClient
-from gui.explore.colors import overlay_rgba
 from gui.explore.panel import ExplorePanel
 from gui.jobs import LiveResult
 
@@ -146,7 +146,7 @@ class ExploreLink(QObject):
             self._input_view.set_outline(None)
             self._canvas.set_outline(None)
             return
-        self._input_view.set_outline((rect.top, rect.left, rect.height, rect.width))
+        self._input_view.set_outline(rect)
         self._canvas.set_outline(page_rect(geometry, rect.top, rect.left, rect.height, rect.width))
 
     def _on_saliency_changed(self, saliency: np.ndarray | None) -> None:

@@ -1,4 +1,6 @@
-"""A layer's 64 maps as numbers for the eye: statistics, colour scales, order and the mosaic.
+"""What the Explore view says of a layer's maps: statistics, colour ranges, order, the bars of a
+layer without maps, the kernels that go with a map. The colours and mosaics themselves come from
+``gui.colormap``.
 
 No Qt: the widgets call these on plain arrays.
 """
@@ -9,11 +11,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from gui.explore.colors import VIRIDIS
+from gui.colormap import VIRIDIS, colorize, mosaic
 
 SCALINGS = ("map", "layer", "fixed")  # one range per map, one per layer, or a range the user sets
-GRID = 8  # 64 maps as 8 x 8
-GAP = 1  # map pixels between two maps in the mosaic
 
 
 @dataclass(frozen=True)
@@ -66,42 +66,13 @@ def value_ranges(maps: np.ndarray, scaling: str, fixed: tuple[float, float] = (0
     return np.full(channels, low, np.float32), np.full(channels, high, np.float32)
 
 
-def mosaic(rgb: np.ndarray, order: np.ndarray, grid: int = GRID, gap: int = GAP,
-           background: tuple[int, int, int] = (40, 40, 40)) -> np.ndarray:
-    """(H, W, C, 3) coloured maps -> one (grid*(H+gap)-gap, grid*(W+gap)-gap, 3) picture.
-
-    Cell k (row k // grid, column k % grid) shows map ``order[k]``. A pad, a reshape and a
-    transpose: no Python loop over maps or pixels.
-    """
-    h, w, channels, _ = rgb.shape
-    cells = np.empty((h + gap, w + gap, grid * grid, 3), np.uint8)
-    cells[...] = background
-    cells[:h, :w, :channels] = rgb[:, :, np.asarray(order)]
-    tiled = cells.reshape(h + gap, w + gap, grid, grid, 3).transpose(2, 0, 3, 1, 4)
-    tiled = tiled.reshape(grid * (h + gap), grid * (w + gap), 3)
-    return np.ascontiguousarray(tiled[: grid * (h + gap) - gap, : grid * (w + gap) - gap])
-
 
 def layer_mosaic(maps: np.ndarray, order: np.ndarray, scaling: str, table: np.ndarray = VIRIDIS,
                  fixed: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
     """A layer's (H, W, C) maps, coloured under ``scaling`` and tiled in ``order``."""
-    from gui.explore.colors import colorize
-
     low, high = value_ranges(maps, scaling, fixed)
     return mosaic(colorize(maps, low, high, table), order)
 
-
-def cell_at(x: float, y: float, map_shape: tuple[int, int], grid: int = GRID, gap: int = GAP
-            ) -> tuple[int, int, int] | None:
-    """Mosaic pixel coordinates -> (cell, row, col) inside that cell's map, or None in a gap."""
-    h, w = map_shape
-    if x < 0 or y < 0:
-        return None
-    gx, col = divmod(int(x), w + gap)
-    gy, row = divmod(int(y), h + gap)
-    if gx >= grid or gy >= grid or row >= h or col >= w:
-        return None
-    return gy * grid + gx, row, col
 
 
 def layer_bars(shown, before, layer: str, names: tuple[str, ...]):

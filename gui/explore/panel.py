@@ -26,7 +26,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.explore import colors
+from gui import colormap
+from gui.colormap import input_pixels, overlay_rgba
 from gui.explore.controls import ExploreControls, quietly
 from gui.explore.maps import (
     activation_order,
@@ -92,6 +93,7 @@ class ExplorePanel(QWidget):
         self._top_asked = False
         self.layer = FEATURE_LAYERS[0]
         self.channel = -1  # the map opened large; -1: none
+        self.saliency: np.ndarray | None = None  # the overlay on the input, (28, 28) in [0, 1]
         self.order = np.arange(64)
         self.off: dict[str, set[int]] = {}
         self.sorted = False
@@ -229,7 +231,7 @@ class ExplorePanel(QWidget):
         self.strip.select(name)
         if self.channel >= 0 and name not in FEATURE_LAYERS:
             self.channel = -1
-        self.input_view.set_field(None)
+        self.input_view.set_outline(None)
         self._refresh_all()
 
     def open_map(self, channel: int) -> None:
@@ -271,7 +273,7 @@ class ExplorePanel(QWidget):
         return self.controls.scaling()
 
     def set_colormap(self, name: str) -> None:
-        if name not in colors.COLORMAPS:
+        if name not in colormap.COLORMAPS:
             raise ValueError(f"unknown colour map {name!r}")
         quietly(self.colormap_box.setCurrentText, name)
         self._refresh_layer()
@@ -323,7 +325,7 @@ class ExplorePanel(QWidget):
         self._refresh_saliency()
         self._refresh_kernels()
         self._refresh_top()
-        self.input_view.set_image(self.image)
+        self.input_view.set_pixels(None if self.image is None else input_pixels(self.image))
 
     def _refresh_layer(self) -> None:
         if self.layer not in FEATURE_LAYERS:
@@ -338,7 +340,7 @@ class ExplorePanel(QWidget):
             self.grid.set_layer(None, (0, 0), np.arange(64), np.zeros(64, bool), frozenset(), -1)
             return
         self.order = activation_order(maps) if self.sorted else np.arange(maps.shape[-1])
-        table = colors.COLORMAPS[self.controls.colormap()]
+        table = colormap.COLORMAPS[self.controls.colormap()]
         picture = Picture(layer_mosaic(maps, self.order, self.scaling, table, self.controls.fixed_range()))
         off = frozenset(self.off.get(self.layer, ()))
         dead = dead_channels(maps)
@@ -362,7 +364,7 @@ class ExplorePanel(QWidget):
         channel = self.channel
         state = " - switched off" if channel in self.off.get(self.layer, ()) else ""
         self.map_view.set_map(maps[..., channel], float(low[channel]), float(high[channel]),
-                              colors.COLORMAPS[self.controls.colormap()],
+                              colormap.COLORMAPS[self.controls.colormap()],
                               f"{self.layer}, map {channel} of {maps.shape[-1]}{state}")
         self._sync_off_box()
 
@@ -379,9 +381,10 @@ class ExplorePanel(QWidget):
         saliency = None
         if self.wants_saliency() and result is not None and result.explanation is not None:
             saliency = result.explanation.saliency(self.controls.saliency_method())
-        changed = (saliency is None) != (self.input_view.saliency is None) or (
-            saliency is not None and not np.array_equal(saliency, self.input_view.saliency))
-        self.input_view.set_saliency(saliency)
+        changed = (saliency is None) != (self.saliency is None) or (
+            saliency is not None and not np.array_equal(saliency, self.saliency))
+        self.saliency = saliency
+        self.input_view.set_overlay(None if saliency is None else overlay_rgba(saliency))
         if changed:
             self.sig_saliency_changed.emit(saliency)
 
@@ -413,12 +416,12 @@ class ExplorePanel(QWidget):
 
     def _on_grid_hovered(self, channel: int, row: int, col: int) -> None:
         rect = self._field(self.layer, row, col) if channel >= 0 else None
-        self.input_view.set_field(rect)
+        self.input_view.set_outline(rect)
         self.sig_receptive_field.emit(rect)
 
     def _on_map_hovered(self, row: int, col: int) -> None:
         rect = self._field(self.layer, row, col)
-        self.input_view.set_field(rect)
+        self.input_view.set_outline(rect)
         self.sig_receptive_field.emit(rect)
 
     def _on_map_clicked(self, channel: int) -> None:

@@ -5,8 +5,8 @@ does as signals; none of them computes anything with TensorFlow.
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF, QRectF, QSize, Qt, Signal
-from PySide6.QtGui import QColor, QFont, QImage, QKeyEvent, QMouseEvent, QPainter, QPen
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtGui import QColor, QFont, QKeyEvent, QMouseEvent, QPainter, QPen
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -18,8 +18,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from gui.explore import colors
-from gui.explore.maps import GAP, GRID, ablation_summary, cell_at, map_stats
+from gui import colormap
+from gui.colormap import GAP, GRID, cell_at
+from gui.explore.maps import ablation_summary, map_stats
+from gui.qimage import array_to_qimage
+from gui.views.input_view import InputView
 from model.explain import LayerFacts, Rect, receptive_field
 
 FIELD_COLOUR = QColor(255, 214, 0)  # the receptive-field outline
@@ -28,21 +31,14 @@ DEAD_COLOUR = QColor(230, 60, 60)
 OFF_COLOUR = QColor(20, 20, 20, 190)
 HOT_PATCH_COLOUR = QColor(255, 40, 40)
 
-_FORMATS = {1: QImage.Format.Format_Grayscale8, 3: QImage.Format.Format_RGB888,
-            4: QImage.Format.Format_RGBA8888}
-
-
 class Picture:
     """A QImage over a NumPy buffer, the buffer kept alive beside the image (no copy, no loop)."""
 
     __slots__ = ("pixels", "image")
 
     def __init__(self, pixels: np.ndarray):
-        pixels = np.ascontiguousarray(pixels, np.uint8)
-        self.pixels = pixels
-        h, w = pixels.shape[:2]
-        channels = 1 if pixels.ndim == 2 else pixels.shape[2]
-        self.image = QImage(pixels.data, w, h, pixels.strides[0], _FORMATS[channels])
+        self.pixels = np.ascontiguousarray(pixels, np.uint8)
+        self.image = array_to_qimage(self.pixels)
 
     @property
     def width(self) -> int:
@@ -297,7 +293,7 @@ class ColorBar(QWidget):
         super().__init__(parent)
         self.setFixedWidth(70)
         self.low, self.high = 0.0, 1.0
-        self._strip = Picture(colors.VIRIDIS[::-1, None, :])
+        self._strip = Picture(colormap.VIRIDIS[::-1, None, :])
 
     def set_scale(self, low: float, high: float, table: np.ndarray) -> None:
         self.low, self.high = float(low), float(high)
@@ -419,7 +415,7 @@ class MapView(QWidget):
         self.canvas.sig_hovered.connect(self._on_canvas_hovered)
 
     def set_map(self, values: np.ndarray | None, low: float = 0.0, high: float = 1.0,
-                table: np.ndarray = colors.VIRIDIS, title: str = "") -> None:
+                table: np.ndarray = colormap.VIRIDIS, title: str = "") -> None:
         if values is None:
             self.values = None
             self.canvas.set_picture(None)
@@ -428,7 +424,7 @@ class MapView(QWidget):
             self.stats_label.setText(" ")
             return
         self.values = np.array(values, np.float32)
-        self.canvas.set_picture(Picture(colors.colorize(self.values, low, high, table)))
+        self.canvas.set_picture(Picture(colormap.colorize(self.values, low, high, table)))
         self.colorbar.set_scale(low, high, table)
         self.title.setText(title)
         stats = map_stats(self.values)
@@ -452,63 +448,6 @@ class MapView(QWidget):
             super().keyPressEvent(event)
             return
         self.sig_step.emit(step)
-
-
-# ---------------------------------------------------------------- the input, as the network sees it
-
-
-class InputView(QWidget):
-    """The 28x28 input, with the receptive field of the hovered position outlined and, when on,
-    the saliency map laid over it."""
-
-    def __init__(self, parent: QWidget | None = None):
-        super().__init__(parent)
-        self.setMinimumSize(112, 112)
-        self.image: Picture | None = None
-        self.field: Rect | None = None
-        self.saliency: np.ndarray | None = None
-        self._overlay: Picture | None = None
-
-    def sizeHint(self) -> QSize:
-        return QSize(196, 196)
-
-    def set_image(self, image: np.ndarray | None) -> None:
-        """(28, 28[, 1]) floats in [0, 1], ink bright."""
-        if image is None:
-            self.image = None
-        else:
-            gray = np.clip(np.asarray(image, np.float32).reshape(28, 28) * 255.0 + 0.5, 0, 255)
-            self.image = Picture(gray.astype(np.uint8))
-        self.update()
-
-    def set_field(self, rect: Rect | None) -> None:
-        if rect != self.field:
-            self.field = rect
-            self.update()
-
-    def set_saliency(self, saliency: np.ndarray | None) -> None:
-        self.saliency = None if saliency is None else np.asarray(saliency, np.float32)
-        self._overlay = None if saliency is None else Picture(colors.overlay_rgba(self.saliency))
-        self.update()
-
-    def image_rect(self) -> QRectF:
-        return fit(QRectF(self.rect()), 28, 28)
-
-    def paintEvent(self, event) -> None:
-        with _painter(self) as painter:
-            painter.fillRect(self.rect(), self.palette().window())
-            rect = self.image_rect()
-            painter.fillRect(rect, Qt.GlobalColor.black)
-            if self.image is not None:
-                painter.drawImage(rect, self.image.image)
-            if self._overlay is not None:
-                painter.drawImage(rect, self._overlay.image)
-            if self.field is not None:
-                scale = rect.width() / 28
-                f = self.field
-                painter.setPen(QPen(FIELD_COLOUR, 2))
-                painter.drawRect(QRectF(rect.x() + f.left * scale, rect.y() + f.top * scale,
-                                        f.width * scale, f.height * scale))
 
 
 # ---------------------------------------------------------------- activations as bars
@@ -644,10 +583,9 @@ class KernelGrid(QWidget):
         else:
             self.kernels = np.asarray(kernels, np.float32)
             self.limit = float(np.abs(self.kernels).max()) or 1.0
-            from gui.explore.maps import mosaic
-
-            rgb = colors.diverging(self.kernels.transpose(1, 2, 0), self.limit)
-            self.picture = Picture(mosaic(rgb, np.arange(len(self.kernels)), background=(60, 60, 60)))
+            rgb = colormap.diverging(self.kernels.transpose(1, 2, 0), self.limit)
+            order = np.arange(len(self.kernels))
+            self.picture = Picture(colormap.mosaic(rgb, order, background=(60, 60, 60)))
         self.update()
 
     def _grid_rect(self) -> QRectF:
@@ -688,7 +626,7 @@ class KernelGrid(QWidget):
                                         rect.y() + gy * (kh + GAP) * scale - 1,
                                         kw * scale + 2, kh * scale + 2))
             bar = QRectF(rect.right() + 10, rect.top(), 14, rect.height())
-            strip = Picture(np.ascontiguousarray(colors.DIVERGING[::-1, None, :]))
+            strip = Picture(np.ascontiguousarray(colormap.DIVERGING[::-1, None, :]))
             painter.drawImage(bar, strip.image)
             painter.setPen(self.palette().windowText().color())
             painter.drawRect(bar)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QPointF, QRectF, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -29,7 +29,7 @@ from PySide6.QtGui import (
     QTabletEvent,
     QTransform,
 )
-from PySide6.QtWidgets import QSizePolicy, QWidget
+from PySide6.QtWidgets import QSizePolicy, QSlider, QWidget
 
 from gui.qimage import array_to_qimage, qimage_to_gray
 from model.drawing import (
@@ -61,8 +61,8 @@ OUTLINE_COLOUR = QColor(255, 214, 0)  # a receptive-field outline (over a dark h
 HALO_COLOUR = QColor(0, 0, 0, 170)
 
 # The page constants are model.drawing's; the canvas's users may take them from here.
-__all__ = ["DEFAULT_WIDTH", "ERASER_FACTOR", "MAX_WIDTH", "MIN_WIDTH", "PAGE_SIZE", "Canvas",
-           "paint_outline", "paint_page", "paint_picture", "render_drawing"]
+__all__ = ["DEFAULT_WIDTH", "ERASER_FACTOR", "MAX_WIDTH", "MIN_WIDTH", "PAGE_SIZE", "BrushSlider",
+           "Canvas", "paint_outline", "paint_page", "paint_picture", "render_drawing"]
 
 
 def paint_outline(painter: QPainter, rect: QRectF) -> None:
@@ -179,10 +179,6 @@ class Canvas(QWidget):
     def drawing(self) -> Drawing:
         """The finished drawing (a new object after every edit)."""
         return self._sketch.drawing
-
-    def shown_drawing(self) -> Drawing:
-        """What the page shows: the preview while there is one, else the drawing."""
-        return self._sketch.shown
 
     def preview(self) -> Drawing | None:
         return self._sketch.preview
@@ -434,3 +430,29 @@ class Canvas(QWidget):
 
     def _emit_image(self) -> None:
         self.sig_image_changed.emit(self.image())
+
+
+class BrushSlider(QSlider):
+    """The width of ``canvas``'s brush, as the user left it in ``settings`` ("brush_width")."""
+
+    def __init__(self, canvas: Canvas, settings: QSettings, parent: QWidget | None = None):
+        super().__init__(Qt.Orientation.Horizontal, parent)
+        self._canvas, self._settings = canvas, settings
+        self.setRange(int(MIN_WIDTH), int(MAX_WIDTH))
+        self.setToolTip("Brush width ([ and ])")
+        self.setMaximumWidth(160)
+        try:
+            width = int(settings.value("brush_width", round(canvas.brush_width())))
+        except (TypeError, ValueError):
+            width = round(canvas.brush_width())
+        self.setValue(width)
+        canvas.set_brush_width(self.value())
+        self.valueChanged.connect(self._on_value_changed)
+
+    def step(self, by: int) -> None:
+        """Thinner ([, a negative step) or thicker (])."""
+        self.setValue(self.value() + by)
+
+    def _on_value_changed(self, value: int) -> None:
+        self._canvas.set_brush_width(value)
+        self._settings.setValue("brush_width", value)

@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from gui.colormap import GAP, GRID
 from gui.qimage import array_to_qimage
+
+MIN_MAP_PIXELS = 16  # the smallest a first-layer map is drawn in the window
 
 
 class MosaicView(QWidget):
@@ -79,14 +84,18 @@ class LayerView(QWidget):
 
 
 class FeatureMapsPanel(QWidget):
-    """The four layers side by side in a 2 x 2 grid, all visible at once."""
+    """The four layers side by side in a 2 x 2 grid, all visible at once; however little room
+    the window leaves them, each map of the first layer is drawn MIN_MAP_PIXELS wide or more."""
 
     def __init__(self, layers: tuple[tuple[str, tuple[int, ...]], ...], parent=None):
         super().__init__(parent)
         self.layers = [LayerView(name, shape) for name, shape in layers]
+        largest = layers[0][1][0]  # the first layer's maps are the largest (26 x 26 for conv1)
+        side = math.ceil(MIN_MAP_PIXELS * (GRID * (largest + GAP) - GAP) / largest)
         grid = QGridLayout(self)
         grid.setContentsMargins(0, 0, 0, 0)
         for i, view in enumerate(self.layers):
+            view.mosaic.setMinimumSize(side, side)
             grid.addWidget(view, i // 2, i % 2)
 
     def set_grids(self, grids: tuple[np.ndarray, ...], shapes: tuple[tuple[int, ...], ...]):

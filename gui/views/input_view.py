@@ -1,4 +1,5 @@
-"""The "what the network sees" view: the 28 x 28 input, enlarged, with its pixel grid."""
+"""The "what the network sees" view: the 28 x 28 input, enlarged, with its pixel grid; the live
+view and the Explore view both show the network input with it."""
 
 from __future__ import annotations
 
@@ -52,11 +53,12 @@ class InputView(QWidget):
         """The outlined rectangle, (top, left, height, width) in input pixels, or None."""
         return self._outline
 
-    def set_outline(self, rect: tuple[int, int, int, int] | None) -> None:
-        """Outline (top, left, height, width) input pixels; None removes the outline."""
-        rect = None if rect is None else tuple(int(v) for v in rect)
-        if rect != self._outline:
-            self._outline = rect
+    def set_outline(self, rect) -> None:
+        """Outline a rectangle of input pixels (a ``model.explain.Rect``: top, left, height,
+        width); None removes the outline."""
+        box = None if rect is None else (int(rect.top), int(rect.left), int(rect.height), int(rect.width))
+        if box != self._outline:
+            self._outline = box
             self.update()
 
     def overlay(self) -> np.ndarray | None:

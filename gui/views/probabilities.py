@@ -7,25 +7,22 @@ from PySide6.QtCore import QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
+from model.datasets import DATASETS, class_names
+
 LOW_CONFIDENCE = 0.5  # below this the verdict says the network is not sure
 DENSE_COLOUR = QColor(230, 130, 30)  # the comparison network: orange on light and dark themes
 
 
-def verdict(names: tuple[str, ...], probabilities: np.ndarray, who: str = "") -> str:
-    """The one-line verdict, e.g. "It's a 7 (97%)" or "Not sure, maybe a 7 (43%)"."""
+def verdict(dataset: str, probabilities: np.ndarray, who: str = "") -> str:
+    """The one-line verdict, e.g. "It's a 7 (97%)" or "Not sure, maybe a 7 (43%)", the class
+    named as ``dataset``'s table names it in a sentence."""
     top = int(np.argmax(probabilities))
     share = f"{100.0 * float(probabilities[top]):.0f}%"
     prefix = f"{who}: " if who else ""
+    phrase = DATASETS[dataset].phrases[top]
     if probabilities[top] < LOW_CONFIDENCE:
-        return f"{prefix}Not sure, maybe {with_article(names[top])} ({share})"
-    return f"{prefix}It's {with_article(names[top])} ({share})"
-
-
-def with_article(name: str) -> str:
-    """A class name with its article: "a 7", "an 8", "a Sneaker", "an Ankle boot", "trousers"."""
-    if name == "Trouser":
-        return "trousers"
-    return f"an {name}" if name[0].lower() in "aeiou8" else f"a {name}"
+        return f"{prefix}Not sure, maybe {phrase} ({share})"
+    return f"{prefix}It's {phrase} ({share})"
 
 
 class ProbabilityChart(QWidget):
@@ -115,7 +112,7 @@ class ProbabilityChart(QWidget):
 class ProbabilityPanel(QWidget):
     """The verdict line ("It's a 7 (97%)", "Draw something", an error) above the chart."""
 
-    def __init__(self, names: tuple[str, ...], parent: QWidget | None = None):
+    def __init__(self, dataset: str, parent: QWidget | None = None):
         super().__init__(parent)
         self.headline = QLabel()
         self.headline.setWordWrap(True)
@@ -126,7 +123,7 @@ class ProbabilityPanel(QWidget):
         self.detail = QLabel()
         self.detail.setWordWrap(True)
         self.detail.setVisible(False)
-        self.chart = ProbabilityChart(names)
+        self.chart = ProbabilityChart(class_names(dataset))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.headline)
@@ -139,19 +136,19 @@ class ProbabilityPanel(QWidget):
     def detail_text(self) -> str:
         return self.detail.text() if self.detail.isVisibleTo(self) else ""
 
-    def show_message(self, names: tuple[str, ...], headline: str, detail: str = "") -> None:
+    def show_message(self, dataset: str, headline: str, detail: str = "") -> None:
         """No probabilities: a message instead of a guess (empty page, loading, an error)."""
         self.headline.setText(headline)
         self.set_detail(detail)
-        self.chart.set_data(names, None)
+        self.chart.set_data(class_names(dataset), None)
 
-    def show_probabilities(self, names, cnn: np.ndarray, dense: np.ndarray | None) -> None:
-        self.headline.setText(verdict(names, cnn))
+    def show_probabilities(self, dataset: str, cnn: np.ndarray, dense: np.ndarray | None) -> None:
+        self.headline.setText(verdict(dataset, cnn))
         legend = ""
         if dense is not None:
-            legend = f"{verdict(names, dense, 'Dense network (orange)')}"
+            legend = f"{verdict(dataset, dense, 'Dense network (orange)')}"
         self.set_detail(legend)
-        self.chart.set_data(names, cnn, dense)
+        self.chart.set_data(class_names(dataset), cnn, dense)
 
     def set_detail(self, text: str) -> None:
         """The smaller line under the verdict (hidden when empty)."""

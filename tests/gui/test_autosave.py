@@ -1,18 +1,11 @@
 """Autosave and crash recovery: the drawing survives a kill; a bad autosave never stops the app."""
 
-import os
 
 import numpy as np
 import pytest
 from PySide6.QtCore import Qt
 
-from gui.autosave import (
-    AUTOSAVE_NAME,
-    DATA_DIR_ENV,
-    AutosaveError,
-    read_autosave,
-    write_autosave,
-)
+from gui.autosave import AUTOSAVE_NAME, AutosaveError, read_autosave, write_autosave
 from gui.main_window import MainWindow
 from model.drawing import Drawing
 
@@ -36,10 +29,6 @@ def restart(qtbot, settings) -> MainWindow:
 def wait_saved(qtbot, window, path):
     qtbot.waitUntil(lambda: path.is_file() and not window.autosaver.pending(),
                     timeout=SAVE_TIMEOUT_MS)
-
-
-def test_the_data_folder_is_redirected_for_tests(tmp_path):
-    assert os.environ[DATA_DIR_ENV] == str(tmp_path / "data")
 
 
 def test_strokes_survive_a_kill_exactly(make_window, qtbot, settings, autosave_file):

@@ -44,7 +44,7 @@ def test_each_bad_file_gets_one_line_naming_it_and_the_drawing_stays(make_window
     before, strokes = window.canvas.image(), window.canvas.strokes()
     names = _bad_files(tmp_path)
     for name in names:
-        assert not window.open_image(tmp_path / name), name
+        assert not window.files.open_image(tmp_path / name), name
     assert len(capture_warnings) == len(names)
     for name, text in zip(names, capture_warnings, strict=True):
         assert name in text and "\n" not in text, text
@@ -75,7 +75,7 @@ def test_unusual_but_valid_images_open(make_window, tmp_path, capture_warnings, 
         page.save(path, save_all=True, append_images=[blank], duration=100)
     else:
         Image.new("L", (1, 1), 255).save(path)
-    assert window.open_image(path), capture_warnings
+    assert window.files.open_image(path), capture_warnings
     assert capture_warnings == []
     if kind != "1x1":  # the stroke lands on the page as dark ink
         assert window.canvas.image().min() < 80

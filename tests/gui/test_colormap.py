@@ -1,7 +1,16 @@
 import numpy as np
 import pytest
 
-from gui.colormap import VIRIDIS, feature_grid, input_pixels, tile
+from gui.colormap import (
+    VIRIDIS,
+    cell_at,
+    feature_grid,
+    input_pixels,
+    mosaic,
+    mosaic_for_export,
+    tile,
+    to_indices,
+)
 
 
 def test_viridis_is_a_256_entry_table_from_violet_to_yellow():
@@ -45,7 +54,7 @@ def test_feature_grid_colours_by_the_layer_maximum_with_transparent_gaps():
     rgba = feature_grid(maps)
     assert rgba.shape == (47, 47, 4) and rgba.dtype == np.uint8
     assert tuple(rgba[6, 6, :3]) == tuple(VIRIDIS[255])  # map 9 is at row 1, column 1
-    assert tuple(rgba[6, 12, :3]) == tuple(VIRIDIS[127])  # map 10, next to it
+    assert tuple(rgba[6, 12, :3]) == tuple(VIRIDIS[128])  # map 10, next to it (127.5 rounds up)
     assert tuple(rgba[0, 0, :3]) == tuple(VIRIDIS[0])
     assert rgba[5, 0, 3] == 0 and rgba[0, 0, 3] == 255
 
@@ -62,3 +71,33 @@ def test_input_pixels_maps_zero_to_one_onto_0_to_255():
     pixels = input_pixels(image)
     assert pixels.shape == (28, 28) and pixels.dtype == np.uint8
     assert pixels[3, 4] == 255 and pixels[5, 6] == 128 and pixels[0, 0] == 0
+
+
+def test_one_rounding_rule_for_the_live_maps_and_the_explore_view():
+    """Both go through to_indices: half-way rounds up, the ends are the table's ends."""
+    assert to_indices(np.array([0.0, 1.0, 2.0]), 0.0, 2.0).tolist() == [0, 128, 255]
+    assert to_indices(np.array([-1.0, 0.0, 1.0]), -1.0, 1.0).tolist() == [0, 128, 255]
+    assert to_indices(np.array([5.0, -5.0]), 0.0, 0.0).tolist() == [0, 0]  # no range: all 0
+
+
+def test_a_mosaic_shows_the_maps_in_the_given_order_with_coloured_gaps():
+    h, w = 2, 3
+    rgb = np.zeros((h, w, 64, 3), np.uint8)
+    rgb[:, :, :, 0] = np.arange(64)  # map k is red k
+    order = np.arange(64)[::-1]
+    picture = mosaic(rgb, order, background=(1, 2, 250))
+    assert picture.shape == (8 * (h + 1) - 1, 8 * (w + 1) - 1, 3)
+    assert picture[0, 0, 0] == 63 and picture[0, w + 1, 0] == 62  # cell k shows map order[k]
+    assert tuple(picture[h, 0]) == (1, 2, 250)  # a gap
+    assert cell_at(w + 1, 0, (h, w)) == (1, 0, 0) and cell_at(w, 0, (h, w)) is None
+
+
+@pytest.mark.parametrize("size, cell", [(26, 26), (5, 5)])
+def test_exported_mosaics_are_enlarged_with_white_gaps(size, cell):
+    rgba = np.zeros((8 * (size + 1) - 1, 8 * (size + 1) - 1, 4), np.uint8)
+    rgba[:size, :size] = (10, 20, 30, 255)
+    rgb = mosaic_for_export(rgba)
+    factor = -(-48 // cell)
+    assert rgb.shape == (rgba.shape[0] * factor, rgba.shape[1] * factor, 3)
+    assert tuple(rgb[0, 0]) == (10, 20, 30)
+    assert tuple(rgb[size * factor, 0]) == (255, 255, 255)  # the first gap row

@@ -34,13 +34,13 @@ def test_real_untrained_cnn_drives_bars_and_all_256_maps(make_window, qtbot, unt
     assert first.probabilities.shape == (10,)
     assert first.probabilities.sum() == pytest.approx(1.0, abs=1e-4)
     assert first.shapes == ((26, 26, 64), (13, 13, 64), (11, 11, 64), (5, 5, 64))
-    maps = [grid.copy() for grid in window.feature_maps.grids()]
+    maps = [grid.copy() for grid in window.live.feature_maps.grids()]
     assert [m.shape for m in maps] == [(215, 215, 4), (111, 111, 4), (95, 95, 4), (47, 47, 4)]
-    title = window.feature_maps.layers[0].title.text()
+    title = window.live.feature_maps.layers[0].title.text()
     assert "conv1" in title and "26 × 26 × 64" in title
     draw(window.canvas, line(40, 140, 240, 140))
     wait_for_result(qtbot, window, lambda r: r.seq > first.seq and r.probabilities is not None)
-    assert all(not np.array_equal(a, b) for a, b in zip(maps, window.feature_maps.grids(),
+    assert all(not np.array_equal(a, b) for a, b in zip(maps, window.live.feature_maps.grids(),
                                                         strict=True))
     window.compare_action.trigger()
     result = wait_for_result(qtbot, window, lambda r: r.dense_probabilities is not None)
@@ -64,7 +64,7 @@ def test_a_corrupt_model_file_is_a_one_line_error_and_the_other_dataset_works(
     assert "mnist_cnn.keras" in message and "\n" not in message
     draw(window.canvas, line(140, 40, 140, 240))
     wait_for_result(qtbot, window, lambda r: r.image is not None)
-    assert "mnist_cnn.keras" in window.probabilities.detail_text()
+    assert "mnist_cnn.keras" in window.live.probabilities.detail_text()
     window.set_dataset("fashion")
     result = wait_for_result(qtbot, window, lambda r: r.probabilities is not None,
                              timeout=TF_TIMEOUT_MS)
@@ -79,7 +79,7 @@ def test_a_drawn_1_is_classified_as_1_through_the_window(make_window, qtbot):
     draw(window.canvas, line(150, 50, 132, 230, steps=12))  # a slightly slanted upstroke
     result = wait_for_result(qtbot, window, lambda r: r.probabilities is not None)
     assert int(np.argmax(result.probabilities)) == 1, result.probabilities.round(3)
-    assert "a 1" in window.probabilities.headline_text()
+    assert "a 1" in window.live.probabilities.headline_text()
 
 
 def _shipped_or_skip(dataset="mnist"):
@@ -99,7 +99,7 @@ def test_replay_timeline_with_the_shipped_model_matches_direct_predictions(make_
     for points in (line(90, 60, 80, 160), line(80, 160, 200, 160), line(170, 60, 170, 240)):
         draw(window.canvas, points)  # a 4, in three strokes
     state = window.canvas.drawing()
-    with qtbot.waitSignal(window.replay.sig_timeline_ready, timeout=TF_TIMEOUT_MS) as blocker:
+    with qtbot.waitSignal(window.demos.replay.sig_timeline_ready, timeout=TF_TIMEOUT_MS) as blocker:
         window.start_replay()
     timeline = blocker.args[0]
     direct = Engine.load(model_path("mnist", "cnn"), "mnist")
@@ -117,7 +117,7 @@ def test_browser_shows_the_evaluation_runs_mistakes_on_the_real_test_split(make_
 
     _shipped_or_skip()
     window = make_window(loader=load_shipped_engine, test_split_loader=shipped_test_split)
-    browser = window.browser
+    browser = window.demos.browser
     browser.show_mistake(1)
     qtbot.waitUntil(lambda: browser.split() is not None, timeout=120_000)
     split = browser.split()
@@ -144,7 +144,7 @@ def test_a_test_image_on_the_canvas_reads_as_the_evaluation_run_read_it(make_win
     _shipped_or_skip(dataset)
     window = make_window(dataset=dataset, loader=load_shipped_engine,
                          test_split_loader=shipped_test_split)
-    browser = window.browser
+    browser = window.demos.browser
     browser.show_next()  # asks for the split (the evaluation run's answers, cached)
     qtbot.waitUntil(lambda: browser.split() is not None, timeout=120_000)
     browser.show_index(index)
@@ -152,5 +152,5 @@ def test_a_test_image_on_the_canvas_reads_as_the_evaluation_run_read_it(make_win
     result = wait_for_result(qtbot, window, lambda r: r.probabilities is not None,
                              timeout=TF_TIMEOUT_MS)
     np.testing.assert_allclose(result.probabilities, split.probabilities[index], atol=1e-5)
-    shown = window.probabilities.chart.probabilities()
+    shown = window.live.probabilities.chart.probabilities()
     np.testing.assert_allclose(shown, split.probabilities[index], atol=1e-5)

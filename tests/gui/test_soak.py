@@ -119,7 +119,7 @@ def test_soak_live_updates(make_window, qtbot, untrained_cnn):
     expected = predictors[window.dataset].run(preprocess(window.canvas.image(), window.dataset))
     assert result.dataset == window.dataset
     np.testing.assert_allclose(result.probabilities, expected.probabilities, atol=1e-5)
-    np.testing.assert_allclose(window.probabilities.chart.probabilities(), expected.probabilities,
+    np.testing.assert_allclose(window.live.probabilities.chart.probabilities(), expected.probabilities,
                                atol=1e-5)
     if UPDATES >= JUDGE_MEMORY_FROM:
         assert growth < MAX_GROWTH, f"RSS grew {growth:.1%} after warm-up"

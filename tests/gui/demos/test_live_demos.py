@@ -10,6 +10,7 @@ import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 
+from gui.demos.gallery_view import gallery_folder
 from gui.demos.replay import PAUSE_MS, STROKE_MS
 from gui.jobs import LiveRequest, LiveResult, ModelHub, read_drawing
 from gui.views.canvas import render_drawing
@@ -42,11 +43,11 @@ def test_presentation_mode_takes_the_canvas_full_screen_and_gives_it_back(qtbot,
     window = make_window()
     draw_all(qtbot, window)
     strokes = window.canvas.strokes()
-    window.enter_presentation()
-    view = window.presentation
+    window.presenter.enter()
+    view = window.presenter.view
     qtbot.waitExposed(view)
     qtbot.waitUntil(view.isFullScreen)  # the window system makes it so, a moment later
-    assert window.presenting()
+    assert window.presenter.presenting()
     assert window.canvas.window() is view
     assert view.windowTitle().startswith("Sketchscope")
     # The big answer is the top class of the result on screen.
@@ -67,7 +68,7 @@ def test_presentation_mode_takes_the_canvas_full_screen_and_gives_it_back(qtbot,
     assert view.layer_name() == "conv1"
 
     QTest.keyClick(view, Qt.Key.Key_Escape)
-    assert not window.presenting()
+    assert not window.presenter.presenting()
     assert window.canvas.window() is window
     assert len(window.canvas.strokes()) == len(strokes) + 1  # the drawing came back whole
     window.canvas.undo()  # and its history too
@@ -78,14 +79,18 @@ def test_f11_toggles_presentation_mode_and_delete_clears_there(qtbot, make_windo
     window = make_window()
     draw_all(qtbot, window)
     window.present_action.trigger()
-    assert window.presenting()
-    qtbot.waitExposed(window.presentation)
-    QTest.keyClick(window.presentation, Qt.Key.Key_Delete)
+    assert window.presenter.presenting()
+    qtbot.waitExposed(window.presenter.view)
+    QTest.keyClick(window.presenter.view, Qt.Key.Key_Delete)
     assert window.canvas.drawing().empty
     wait_for_result(qtbot, window, lambda r: r.empty)
-    assert window.presentation.answer_text() == "Draw something"
+    assert window.presenter.view.answer_text() == "Draw something"
+    QTest.keyClick(window.presenter.view, Qt.Key.Key_Z, Qt.KeyboardModifier.ControlModifier)
+    assert not window.canvas.drawing().empty  # undone
+    QTest.keyClick(window.presenter.view, Qt.Key.Key_Backspace)  # the window's other Clear key
+    assert window.canvas.drawing().empty
     window.present_action.trigger()
-    assert not window.presenting()
+    assert not window.presenter.presenting()
 
 
 def test_presentation_prefers_a_second_screen():
@@ -114,7 +119,7 @@ def test_browser_next_random_class_and_mistakes(qtbot, make_window):
 
     window = make_window()
     split = fake_test_split("mnist")
-    browser = window.browser
+    browser = window.demos.browser
     browser.show_next()  # asks the worker for the split, then shows image 0
     qtbot.waitUntil(lambda: browser.index() == 0, timeout=10_000)
     background = window.canvas.drawing().background
@@ -164,23 +169,23 @@ def test_browser_without_data_says_which_command_fetches_it(qtbot, make_window):
     window = make_window(test_split_loader=missing)
     draw(window.canvas, ONE)
     before = window.canvas.drawing()
-    window.browser.show_next()
-    qtbot.waitUntil(lambda: "No test images" in window.browser.info_text(), timeout=10_000)
-    assert "python main.py data fetch" in window.browser.info_text()
-    assert "\n" not in window.browser.info_text()
+    window.demos.browser.show_next()
+    qtbot.waitUntil(lambda: "No test images" in window.demos.browser.info_text(), timeout=10_000)
+    assert "python main.py data fetch" in window.demos.browser.info_text()
+    assert "\n" not in window.demos.browser.info_text()
     assert window.canvas.drawing() is before  # the drawing is untouched
 
 
 def test_browser_follows_the_dataset(qtbot, make_window):
     window = make_window()
-    window.browser.show_next()
-    qtbot.waitUntil(lambda: window.browser.index() == 0, timeout=10_000)
+    window.demos.browser.show_next()
+    qtbot.waitUntil(lambda: window.demos.browser.index() == 0, timeout=10_000)
     window.set_dataset("fashion")
-    assert window.browser.index() == -1
-    assert window.browser.class_box.itemText(0) == "T-shirt/top"
-    window.browser.show_class(7)
-    qtbot.waitUntil(lambda: window.browser.index() == 7, timeout=10_000)
-    assert "Sneaker" in window.browser.info_text()
+    assert window.demos.browser.index() == -1
+    assert window.demos.browser.class_box.itemText(0) == "T-shirt/top"
+    window.demos.browser.show_class(7)
+    qtbot.waitUntil(lambda: window.demos.browser.index() == 7, timeout=10_000)
+    assert "Sneaker" in window.demos.browser.info_text()
 
 
 # ---------------------------------------------------------------- stroke replay
@@ -190,7 +195,7 @@ def test_replay_timeline_has_one_point_per_stroke_matching_direct_predictions(qt
     window = make_window()
     draw_all(qtbot, window)
     state = window.canvas.drawing()
-    with qtbot.waitSignal(window.replay.sig_timeline_ready, timeout=10_000) as blocker:
+    with qtbot.waitSignal(window.demos.replay.sig_timeline_ready, timeout=10_000) as blocker:
         assert window.start_replay()
     probabilities, seconds = blocker.args
     assert probabilities.shape == (len(SEVEN), 10)
@@ -201,16 +206,16 @@ def test_replay_timeline_has_one_point_per_stroke_matching_direct_predictions(qt
         expected = read_drawing(direct, request).probabilities
         np.testing.assert_allclose(probabilities[k], expected, atol=1e-6)
     # The last step is the drawing itself: the live answer for the whole page.
-    window.replay.stop()
+    window.demos.replay.stop()
     live = wait_for_result(qtbot, window, lambda r: r.probabilities is not None)
     np.testing.assert_allclose(probabilities[-1], live.probabilities, atol=1e-6)
-    assert window.replay_panel.plot.n_steps() == len(SEVEN)
+    assert window.demos.replay_panel.plot.n_steps() == len(SEVEN)
 
 
 def test_replay_animates_a_preview_and_leaves_the_drawing_and_history_alone(qtbot, make_window):
     window = make_window()
     draw_all(qtbot, window)
-    canvas, replay = window.canvas, window.replay
+    canvas, replay = window.canvas, window.demos.replay
     state, could_undo = canvas.drawing(), canvas.can_undo()
     steps = []
     replay.sig_step_changed.connect(steps.append)
@@ -236,11 +241,28 @@ def test_drawing_during_a_replay_stops_it_and_keeps_the_new_stroke(qtbot, make_w
     window = make_window()
     draw_all(qtbot, window)
     n = len(window.canvas.strokes())
-    window.replay.start()
-    assert window.replay.running()
+    window.demos.replay.start()
+    assert window.demos.replay.running()
     draw(window.canvas, line(30, 30, 60, 60))
-    assert not window.replay.running() and window.canvas.preview() is None
+    assert not window.demos.replay.running() and window.canvas.preview() is None
     assert len(window.canvas.strokes()) == n + 1
+
+
+def test_esc_stops_a_replay_or_the_challenge_and_never_wipes_the_drawing(qtbot, make_window):
+    window = make_window()
+    draw_all(qtbot, window)
+    window.activateWindow()
+    window.canvas.setFocus()
+    assert window.start_replay() and window.demos.replay.running()
+    QTest.keyClick(window.canvas, Qt.Key.Key_Escape)
+    assert not window.demos.replay.active() and window.canvas.preview() is None
+    assert len(window.canvas.strokes()) == len(SEVEN)
+    window.challenge_action.trigger()
+    draw(window.canvas, ONE)
+    QTest.keyClick(window.canvas, Qt.Key.Key_Escape)
+    assert not window.demos.challenge.running() and not window.demos.challenge_banner.isVisible()
+    QTest.keyClick(window.canvas, Qt.Key.Key_Escape)  # nothing left to leave
+    assert len(window.canvas.strokes()) == 1
 
 
 def test_replay_of_an_empty_page_says_so(qtbot, make_window):
@@ -258,10 +280,10 @@ def test_saved_drawings_reopen_with_the_very_same_strokes(qtbot, make_window, tm
     draw_all(qtbot, window)
     window.canvas.add_stroke([(10.125, 20.1, 7.3), (30.000000000000004, 40.5, 9.1)], erase=True)
     saved = window.canvas.drawing()
-    path = window.save_drawing(tmp_path / f"seven{suffix}")
+    path = window.files.save_drawing(tmp_path / f"seven{suffix}")
     window.canvas.clear()
     window.set_dataset("fashion")
-    assert window.open_image(path)  # Open takes drawings as well as pictures
+    assert window.files.open_image(path)  # Open takes drawings as well as pictures
     assert window.dataset == "mnist"  # the drawing knows its dataset
     reopened = window.canvas.drawing()
     assert [(s.erase, list(s.points)) for s in reopened.strokes] == [
@@ -277,7 +299,7 @@ def test_a_bad_drawing_file_gives_one_line_and_keeps_the_drawing(qtbot, make_win
     before = window.canvas.drawing()
     bad = tmp_path / "broken.json"
     bad.write_text('{"format": "sketchscope-drawing", "version": 1, "strokes": [{"erase": 1')
-    assert not window.open_image(bad)
+    assert not window.files.open_image(bad)
     assert len(capture_warnings) == 1 and "\n" not in capture_warnings[0]
     assert "broken.json" in capture_warnings[0]
     assert window.canvas.drawing() is before
@@ -301,7 +323,7 @@ def test_challenge_recognises_the_named_class_and_times_it(qtbot, make_window):
     challenge = Challenge(clock=clock, seed=3)
     cleared = []
     challenge.sig_clear_requested.connect(lambda: (cleared.append(1), challenge.set_min_seq(5)))
-    challenge.start("mnist", tuple(str(d) for d in range(10)))
+    challenge.start("mnist")
     target = challenge.target()
     assert cleared and challenge.text().startswith(f"Draw a{'n' if target == 8 else ''} {target}!")
 
@@ -331,18 +353,18 @@ def test_challenge_recognises_the_named_class_and_times_it(qtbot, make_window):
 def test_challenge_in_the_window_wipes_the_page_and_shows_a_banner(qtbot, make_window):
     window = make_window()
     draw(window.canvas, ONE)
-    window.start_challenge()
+    window.demos.start_challenge()
     assert window.canvas.drawing().empty and window.canvas.can_undo()  # wiped, undoable
-    assert window.challenge_banner.isVisible()
-    assert window.challenge_banner.label.text().startswith("Draw ")
-    window.enter_presentation()
-    assert window.presentation.banner.text().startswith("Draw ")
-    window.leave_presentation()
-    window.challenge.stop()
-    assert not window.challenge_banner.isVisible()
-    window.start_challenge()
+    assert window.demos.challenge_banner.isVisible()
+    assert window.demos.challenge_banner.label.text().startswith("Draw ")
+    window.presenter.enter()
+    assert window.presenter.view.banner.text().startswith("Draw ")
+    window.presenter.leave()
+    window.demos.challenge.stop()
+    assert not window.demos.challenge_banner.isVisible()
+    window.demos.start_challenge()
     window.set_dataset("fashion")  # a round of digits ends with the digits
-    assert not window.challenge.running() and not window.challenge_banner.isVisible()
+    assert not window.demos.challenge.running() and not window.demos.challenge_banner.isVisible()
 
 
 # ---------------------------------------------------------------- the gallery
@@ -352,15 +374,15 @@ def test_keep_drawings_in_the_gallery_and_export_them(qtbot, make_window, tmp_pa
     window = make_window()
     result = draw_all(qtbot, window)
     predicted = int(np.argmax(result.probabilities))
-    assert window.keep_drawing(label=7)
+    assert window.demos.keep_drawing(label=7)
     window.canvas.clear()
     draw_all(qtbot, window, [ONE])
-    assert window.keep_drawing(label=1)
-    items = window.gallery.items
+    assert window.demos.keep_drawing(label=1)
+    items = window.demos.gallery.items
     assert [i.true_label for i in items] == [7, 1]
     assert items[0].predicted == predicted
     assert items[0].confidence == pytest.approx(float(result.probabilities[predicted]))
-    folder = window.gallery_panel.export_to(tmp_path)
+    folder = window.demos.gallery_panel.export_to(tmp_path)
     with open(folder / "labels.csv", newline="") as f:
         rows = list(csv.DictReader(f))
     assert [r["true_label"] for r in rows] == ["7", "1"]
@@ -369,15 +391,31 @@ def test_keep_drawings_in_the_gallery_and_export_them(qtbot, make_window, tmp_pa
 
     # A kept drawing comes back with its strokes.
     window.canvas.clear()
-    window.open_gallery_item(items[0].id)
+    window.demos.open_gallery_item(items[0].id)
     assert len(window.canvas.strokes()) == len(SEVEN)
+
+
+def test_delete_in_the_gallery_list_forgets_the_drawing_and_leaves_the_page(qtbot, make_window):
+    window = make_window()
+    draw_all(qtbot, window)
+    assert window.demos.keep_drawing(label=7)
+    assert window.demos.gallery.folder == gallery_folder()  # where the app keeps it
+    window.gallery_action.trigger()
+    panel = window.demos.gallery_panel
+    qtbot.waitUntil(panel.list.isVisible)
+    window.activateWindow()
+    panel.list.setCurrentRow(0)
+    panel.list.setFocus()
+    QTest.keyClick(panel.list, Qt.Key.Key_Delete)
+    assert window.demos.gallery.items == []
+    assert len(window.canvas.strokes()) == len(SEVEN)  # Delete in the list is not Clear
 
 
 def test_keep_with_nothing_drawn_keeps_nothing(qtbot, make_window):
     window = make_window()
     wait_for_result(qtbot, window, lambda r: r.empty)
-    assert not window.keep_drawing(label=3)
-    assert len(window.gallery.items) == 0
+    assert not window.demos.keep_drawing(label=3)
+    assert len(window.demos.gallery.items) == 0
 
 
 def test_pen_pressure_sets_the_width_and_the_eraser_end_erases(qtbot, make_window):
@@ -417,7 +455,7 @@ def test_a_broken_model_leaves_the_demos_usable(qtbot, make_window):
 
     window = make_window(loader=FakeLoader(fail={"mnist": ModelError("mnist_cnn.keras: broken")}))
     draw(window.canvas, ONE)
-    with qtbot.waitSignal(window.replay.sig_message, timeout=10_000) as blocker:
+    with qtbot.waitSignal(window.demos.replay.sig_message, timeout=10_000) as blocker:
         window.start_replay()
     assert "No timeline" in blocker.args[0] and "broken" in blocker.args[0]
 
@@ -425,12 +463,12 @@ def test_a_broken_model_leaves_the_demos_usable(qtbot, make_window):
 def test_opening_the_browser_fetches_the_split_before_the_first_click(qtbot, make_window):
     window = make_window()
     window.browser_action.trigger()
-    qtbot.waitUntil(lambda: window.browser.split() is not None, timeout=10_000)
-    assert window.browser.index() == -1  # nothing put on the canvas unasked
-    assert "mistakes to browse" in window.browser.summary.text()
+    qtbot.waitUntil(lambda: window.demos.browser.split() is not None, timeout=10_000)
+    assert window.demos.browser.index() == -1  # nothing put on the canvas unasked
+    assert "mistakes to browse" in window.demos.browser.summary.text()
     window.set_dataset("fashion")  # the open browser fetches the new dataset's split too
-    qtbot.waitUntil(lambda: window.browser.split() is not None
-                    and window.browser.split().dataset == "fashion", timeout=10_000)
+    qtbot.waitUntil(lambda: window.demos.browser.split() is not None
+                    and window.demos.browser.split().dataset == "fashion", timeout=10_000)
 
 
 def test_save_dialog_takes_the_format_from_the_chosen_filter(qtbot, make_window, tmp_path,
@@ -457,9 +495,9 @@ def test_keep_during_a_replay_asks_to_stop_it_first(qtbot, make_window):
     window = make_window()
     draw_all(qtbot, window)
     window.start_replay()
-    window.replay.pause()
-    assert not window.keep_drawing(label=7)
+    window.demos.replay.pause()
+    assert not window.demos.keep_drawing(label=7)
     assert "Stop the replay" in window.statusBar().currentMessage()
-    window.replay.stop()
+    window.demos.replay.stop()
     wait_for_result(qtbot, window, lambda r: r.probabilities is not None)
-    assert window.keep_drawing(label=7)
+    assert window.demos.keep_drawing(label=7)

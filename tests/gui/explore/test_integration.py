@@ -100,7 +100,7 @@ def test_hovering_a_map_outlines_its_receptive_field_on_the_input_and_the_canvas
     rect = receptive_field(panel.facts.fields, layer, row, col)
     with qtbot.waitSignal(panel.sig_receptive_field, check_params_cb=lambda r: r == rect):
         QTest.mouseMove(panel.grid, panel.grid.point_of(9, row, col).toPoint())
-    assert window.input_view.outline() == (rect.top, rect.left, rect.height, rect.width)
+    assert window.live.input_view.outline() == (rect.top, rect.left, rect.height, rect.width)
     want = expected_page_rect(result.geometry, rect.top, rect.left, rect.height, rect.width)
     assert_rect_close(window.canvas.outline(), want)
     assert want.x() > 0 and want.width() > rect.width  # really mapped, not 28 x 28 coordinates
@@ -108,31 +108,31 @@ def test_hovering_a_map_outlines_its_receptive_field_on_the_input_and_the_canvas
 
     with qtbot.waitSignal(panel.sig_receptive_field, check_params_cb=lambda r: r is None):
         QTest.mouseMove(panel.grid, QPointF(1, 1).toPoint())
-    assert window.canvas.outline() is None and window.input_view.outline() is None
+    assert window.canvas.outline() is None and window.live.input_view.outline() is None
 
     with qtbot.waitSignal(panel.sig_receptive_field):
         QTest.mouseMove(panel.grid, panel.grid.point_of(9, row, col).toPoint())
     assert window.canvas.outline() is not None
     draw(window.canvas, line(200, 200, 240, 240))  # the drawing changes: the outline is stale
-    assert window.canvas.outline() is None and window.input_view.outline() is None
+    assert window.canvas.outline() is None and window.live.input_view.outline() is None
 
 
 def test_the_saliency_toggle_shows_and_hides_the_overlay(qtbot, make_window):
     window = make_window()
     result = draw_seven(qtbot, window)
     panel = open_explore(qtbot, window)
-    assert window.input_view.overlay() is None and window.canvas.overlay_rect() is None
+    assert window.live.input_view.overlay() is None and window.canvas.overlay_rect() is None
     with qtbot.waitSignal(panel.sig_saliency_changed, timeout=TIMEOUT_MS,
                           check_params_cb=lambda s: s is not None):
         qtbot.mouseClick(panel.saliency_box, Qt.MouseButton.LeftButton)
-    assert window.input_view.overlay().shape == (28, 28, 4)
-    assert window.input_view.overlay()[..., 3].max() > 0
+    assert window.live.input_view.overlay().shape == (28, 28, 4)
+    assert window.live.input_view.overlay()[..., 3].max() > 0
     assert_rect_close(window.canvas.overlay_rect(), expected_page_rect(result.geometry, 0, 0, 28, 28))
 
     # Drawing on makes it stale: gone at once, back with the Explore view's next answer.
     with qtbot.waitSignal(panel.sig_result_shown, timeout=TIMEOUT_MS):
         draw(window.canvas, line(60, 140, 150, 140))
-        assert window.canvas.overlay_rect() is None and window.input_view.overlay() is None
+        assert window.canvas.overlay_rect() is None and window.live.input_view.overlay() is None
     newest = wait_for_result(qtbot, window)
     qtbot.waitUntil(lambda: np.array_equal(panel.image, newest.net_input), timeout=TIMEOUT_MS)
     qtbot.waitUntil(lambda: window.canvas.overlay_rect() is not None, timeout=TIMEOUT_MS)
@@ -140,7 +140,7 @@ def test_the_saliency_toggle_shows_and_hides_the_overlay(qtbot, make_window):
 
     with qtbot.waitSignal(panel.sig_saliency_changed, check_params_cb=lambda s: s is None):
         qtbot.mouseClick(panel.saliency_box, Qt.MouseButton.LeftButton)
-    assert window.input_view.overlay() is None and window.canvas.overlay_rect() is None
+    assert window.live.input_view.overlay() is None and window.canvas.overlay_rect() is None
 
 
 def test_closing_the_explore_view_takes_the_overlays_away(qtbot, make_window):
@@ -152,7 +152,7 @@ def test_closing_the_explore_view_takes_the_overlays_away(qtbot, make_window):
     assert window.canvas.overlay_rect() is not None
     window.explore_action.trigger()
     assert not panel.isVisible()
-    assert window.canvas.overlay_rect() is None and window.input_view.overlay() is None
+    assert window.canvas.overlay_rect() is None and window.live.input_view.overlay() is None
 
 
 def test_switching_the_dataset_points_the_explore_view_at_the_other_model(qtbot, make_window):
@@ -174,7 +174,7 @@ def test_the_explore_view_exports_as_png(qtbot, make_window, tmp_path):
     open_explore(qtbot, window)
     folder = tmp_path / "out"
     folder.mkdir()
-    saved = window.export_explore_view(folder / "explore.png")
+    saved = window.explore.export_view("panel", folder / "explore.png")
     image = QImage(str(saved))
     assert not image.isNull() and image.width() == window.explore.width()
     assert [p.name for p in folder.iterdir()] == ["explore.png"]  # no temporary left behind

@@ -10,8 +10,8 @@ from PySide6.QtGui import QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QLabel
 
+from gui import colormap
 from gui.engine_client import EngineClient
-from gui.explore import colors
 from gui.explore.link import ExploreLink
 from gui.explore.maps import activation_order, value_ranges
 from gui.explore.panel import ExplorePanel
@@ -207,14 +207,15 @@ def test_hovering_a_map_position_outlines_the_input_region_it_sees(qtbot, make_p
     click_layer(qtbot, panel, layer)
     with qtbot.waitSignal(panel.sig_receptive_field, check_params_cb=lambda r: r == rect):
         hover(panel.grid, panel.grid.point_of(9, row, col))
-    assert panel.input_view.field == rect
+    assert panel.input_view.outline() == (rect.top, rect.left, rect.height, rect.width)
     assert panel.grid.hovered == (9, row, col)
     with qtbot.waitSignal(panel.sig_receptive_field, check_params_cb=lambda r: r is None):
         hover(panel.grid, QPointF(1, 1))  # the margin beside the maps: no position
-    assert panel.input_view.field is None
+    assert panel.input_view.outline() is None
     click_map(panel, 9)
     hover(panel.map_view.canvas, panel.map_view.canvas.point_of(0, 0))
-    assert panel.input_view.field == receptive_field(panel.facts.fields, layer, 0, 0)
+    field = receptive_field(panel.facts.fields, layer, 0, 0)
+    assert panel.input_view.outline() == (field.top, field.left, field.height, field.width)
 
 
 def test_scaling_per_map_per_layer_and_fixed_and_colour_maps(qtbot, make_panel):
@@ -230,7 +231,7 @@ def test_scaling_per_map_per_layer_and_fixed_and_colour_maps(qtbot, make_panel):
         scale = panel.grid.picture.width / panel.grid.image_rect().width()
         return panel.grid.picture.pixels[int(point.y() * scale), int(point.x() * scale)]
 
-    top = colors.VIRIDIS[255]
+    top = colormap.VIRIDIS[255]
     np.testing.assert_array_equal(colour_at_peak(weak), top)  # per map: every map reaches the top
     panel.scaling_box.setCurrentIndex(1)  # per layer
     assert panel.scaling == "layer"
@@ -243,7 +244,7 @@ def test_scaling_per_map_per_layer_and_fixed_and_colour_maps(qtbot, make_panel):
     assert panel.map_view.colorbar.high == pytest.approx(peaks[weak] / 2, abs=1e-4)
     np.testing.assert_array_equal(colour_at_peak(strongest), top)  # clipped at the top
     panel.colormap_box.setCurrentText("magma")
-    np.testing.assert_array_equal(colour_at_peak(strongest), colors.MAGMA[255])
+    np.testing.assert_array_equal(colour_at_peak(strongest), colormap.MAGMA[255])
     assert value_ranges(maps, "fixed", (0, 2))[1][0] == 2
 
 
@@ -289,10 +290,10 @@ def test_kernels_first_layer_grid_and_a_second_layer_maps_inputs(qtbot, make_pan
     kernels = panel.kernel_grid.kernels
     low = np.unravel_index(np.argmin(kernels), kernels.shape)
     cell = lambda i, r, c: pixels[(i // 8) * 4 + r, (i % 8) * 4 + c]  # noqa: E731
-    expected = colors.diverging(np.array([kernels[low]]), panel.kernel_grid.limit)[0]
+    expected = colormap.diverging(np.array([kernels[low]]), panel.kernel_grid.limit)[0]
     np.testing.assert_array_equal(cell(*low), expected)
     assert expected[2] > expected[0]  # blue
-    np.testing.assert_array_equal(colors.diverging(np.zeros(1), 1.0)[0], colors.DIVERGING[128])
+    np.testing.assert_array_equal(colormap.diverging(np.zeros(1), 1.0)[0], colormap.DIVERGING[128])
 
 
 def test_switching_channels_off_recomputes_the_probabilities_live_and_one_click_restores(
@@ -338,7 +339,8 @@ def test_switching_channels_off_recomputes_the_probabilities_live_and_one_click_
 
 def test_saliency_toggles_and_follows_the_drawing(qtbot, make_panel, cnn, digit):
     panel = make_panel()
-    assert panel.input_view.saliency is None and not panel.method_box.isEnabled()
+    assert panel.saliency is None and not panel.method_box.isEnabled()
+    assert panel.input_view.overlay() is None
     with qtbot.waitSignal(panel.sig_saliency_changed, timeout=TIMEOUT_MS,
                           check_params_cb=lambda s: s is not None) as shown:
         qtbot.mouseClick(panel.saliency_box, Qt.MouseButton.LeftButton)
@@ -346,19 +348,20 @@ def test_saliency_toggles_and_follows_the_drawing(qtbot, make_panel, cnn, digit)
     assert saliency.shape == (28, 28) and saliency.min() >= 0 and saliency.max() == pytest.approx(1)
     expected = Engine(KerasCNN(cnn), "mnist").explain(digit)
     np.testing.assert_allclose(saliency, expected.gradcam, atol=1e-5)
-    np.testing.assert_array_equal(panel.input_view.saliency, saliency)
+    np.testing.assert_array_equal(panel.saliency, saliency)
+    np.testing.assert_array_equal(panel.input_view.overlay(), colormap.overlay_rgba(saliency))
     with qtbot.waitSignal(panel.sig_saliency_changed):
         panel.method_box.setCurrentIndex(1)
-    np.testing.assert_allclose(panel.input_view.saliency, expected.gradient, atol=1e-5)
+    np.testing.assert_allclose(panel.saliency, expected.gradient, atol=1e-5)
     moved = np.roll(digit, 5, axis=1)
     with qtbot.waitSignal(panel.sig_saliency_changed, timeout=TIMEOUT_MS,
                           check_params_cb=lambda s: s is not None):  # its own job: it comes after the maps
         panel.link.show_input(moved)
-    np.testing.assert_allclose(panel.input_view.saliency,
+    np.testing.assert_allclose(panel.saliency,
                                Engine(KerasCNN(cnn), "mnist").explain(moved).gradient, atol=1e-5)
     with qtbot.waitSignal(panel.sig_saliency_changed, check_params_cb=lambda s: s is None):
         qtbot.mouseClick(panel.saliency_box, Qt.MouseButton.LeftButton)
-    assert panel.input_view.saliency is None
+    assert panel.saliency is None and panel.input_view.overlay() is None
 
 
 def test_top_examples_are_found_off_the_gui_thread_with_progress_and_cached(
@@ -447,16 +450,6 @@ def test_masks_follow_the_switched_off_channels(make_panel):
     np.testing.assert_array_equal(panel.masks(), channel_masks({"pool1": [9]}))
     panel.restore_channels()
     assert panel.masks() is None
-
-
-def test_bench_reports_hover_ablation_and_saliency_timings(qapp):
-    from gui.devtools.explore_bench import bench_explore
-
-    figures = bench_explore(runs=3)
-    for key in ("hover_map_ms", "hover_grid_ms", "ablation_ms", "saliency_ms",
-                "ablation_roundtrip_ms", "saliency_roundtrip_ms"):
-        assert figures[key]["runs"] == 3
-        assert 0 < figures[key]["median_ms"] <= figures[key]["p95_ms"] < 5_000
 
 
 def test_importing_the_panel_does_not_load_tensorflow():

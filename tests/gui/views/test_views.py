@@ -1,7 +1,5 @@
 import numpy as np
-import pytest
 
-from gui.image_file import mosaic_for_export
 from gui.views.feature_maps import FeatureMapsPanel
 from gui.views.input_view import InputView, enlarge_with_grid
 from gui.views.probabilities import ProbabilityPanel, verdict
@@ -9,7 +7,6 @@ from model.datasets import class_names
 
 from ..conftest import shown
 
-DIGITS = class_names("mnist")
 CLOTHES = class_names("fashion")
 
 
@@ -20,23 +17,23 @@ def one_hot(index: int, share: float) -> np.ndarray:
 
 
 def test_verdicts_name_the_class_and_say_when_unsure():
-    assert verdict(DIGITS, one_hot(7, 0.97)) == "It's a 7 (97%)"
-    assert verdict(DIGITS, one_hot(8, 0.9)) == "It's an 8 (90%)"
-    assert verdict(DIGITS, one_hot(3, 0.43)) == "Not sure, maybe a 3 (43%)"
-    assert verdict(CLOTHES, one_hot(9, 0.8)) == "It's an Ankle boot (80%)"
-    assert verdict(CLOTHES, one_hot(1, 0.8)) == "It's trousers (80%)"
-    assert verdict(CLOTHES, one_hot(7, 0.6), "Dense network").startswith("Dense network: It's a")
+    assert verdict("mnist", one_hot(7, 0.97)) == "It's a 7 (97%)"
+    assert verdict("mnist", one_hot(8, 0.9)) == "It's an 8 (90%)"
+    assert verdict("mnist", one_hot(3, 0.43)) == "Not sure, maybe a 3 (43%)"
+    assert verdict("fashion", one_hot(9, 0.8)) == "It's an Ankle boot (80%)"
+    assert verdict("fashion", one_hot(1, 0.8)) == "It's trousers (80%)"
+    assert verdict("fashion", one_hot(7, 0.6), "Dense network").startswith("Dense network: It's a")
 
 
 def test_probability_panel_marks_the_top_class_and_shows_dense_beside(qtbot):
-    panel = ProbabilityPanel(DIGITS)
+    panel = ProbabilityPanel("mnist")
     qtbot.addWidget(panel)
     panel.show()
-    panel.show_probabilities(DIGITS, one_hot(4, 0.8), one_hot(9, 0.6))
+    panel.show_probabilities("mnist", one_hot(4, 0.8), one_hot(9, 0.6))
     assert panel.chart.top_class() == 4
     assert panel.headline_text() == "It's a 4 (80%)"
     assert "Dense network (orange): It's a 9 (60%)" in panel.detail_text()
-    panel.show_message(CLOTHES, "Draw something")
+    panel.show_message("fashion", "Draw something")
     assert panel.chart.top_class() is None and panel.chart.names() == CLOTHES
     assert panel.detail_text() == ""
 
@@ -71,13 +68,3 @@ def test_feature_map_panel_labels_all_four_layers_with_name_and_shape(qtbot):
     assert "conv1" in texts[0] and "26 × 26 × 64" in texts[0]
     assert "pool2" in texts[3] and "5 × 5 × 64" in texts[3]
 
-
-@pytest.mark.parametrize("size, cell", [(26, 26), (5, 5)])
-def test_exported_mosaics_are_enlarged_with_white_gaps(size, cell):
-    rgba = np.zeros((8 * (size + 1) - 1, 8 * (size + 1) - 1, 4), np.uint8)
-    rgba[:size, :size] = (10, 20, 30, 255)
-    rgb = mosaic_for_export(rgba)
-    factor = -(-48 // cell)
-    assert rgb.shape == (rgba.shape[0] * factor, rgba.shape[1] * factor, 3)
-    assert tuple(rgb[0, 0]) == (10, 20, 30)
-    assert tuple(rgb[size * factor, 0]) == (255, 255, 255)  # the first gap row
