@@ -126,6 +126,10 @@ class ExploreControls(QWidget):
         self.high_box.setEnabled(fixed)
         self.method_box.setEnabled(self.saliency_box.isChecked())
 
+    def show_saliency_state(self, text: str) -> None:
+        """A word on the saliency beside its check box ("" when there is nothing to say)."""
+        self.saliency_state.setText(text)
+
     def show_channels_off(self, count: int) -> None:
         self.restore_button.setEnabled(count > 0)
         suffix = f" ({count} off)" if count else ""

@@ -114,7 +114,8 @@ class ExploreLink(QObject):
         if self.panel.wants_saliency() and shown.explanation is None and self._saliency_asked != wanted:
             self._saliency_asked = wanted
             if not self._saliency_ever:
-                self.panel.set_saliency_state("loading TensorFlow for saliency (the first time only)…")
+                note = "loading TensorFlow for saliency (the first time only)…"
+                self.panel.controls.show_saliency_state(note)
             self._client.request_saliency(shown, masks)
 
     def _on_explored(self, result: LiveResult) -> None:
@@ -126,10 +127,10 @@ class ExploreLink(QObject):
         self._saliency_asked = None
         shown = self.panel.result
         if answer.error:
-            self.panel.set_saliency_state(f"no saliency: {answer.error}")
+            self.panel.controls.show_saliency_state(f"no saliency: {answer.error}")
             return
         self._saliency_ever = True
-        self.panel.set_saliency_state("")
+        self.panel.controls.show_saliency_state("")
         if shown is not None and answer.seq == shown.seq and _same(answer.masks, shown.masks):
             self.panel.show_result(replace(shown, explanation=answer.explanation))
         else:

@@ -219,10 +219,6 @@ class ExplorePanel(QWidget):
     def wants_saliency(self) -> bool:
         return self.saliency_box.isChecked()
 
-    def set_saliency_state(self, text: str) -> None:
-        """A word on the saliency beside its check box ("" when there is nothing to say)."""
-        self.controls.saliency_state.setText(text)
-
     # ------------------------------------------------------------------ what the user can do
 
     def select_layer(self, name: str) -> None:
@@ -409,18 +405,15 @@ class ExplorePanel(QWidget):
 
     # ------------------------------------------------------------------ user actions
 
-    def _field(self, layer: str, row: int, col: int) -> Rect | None:
-        if self.facts is None or row < 0 or layer not in self.facts.fields:
-            return None
-        return receptive_field(self.facts.fields, layer, row, col)
-
     def _on_grid_hovered(self, channel: int, row: int, col: int) -> None:
-        rect = self._field(self.layer, row, col) if channel >= 0 else None
-        self.input_view.set_outline(rect)
-        self.sig_receptive_field.emit(rect)
+        self._on_map_hovered(row, col, channel)
 
-    def _on_map_hovered(self, row: int, col: int) -> None:
-        rect = self._field(self.layer, row, col)
+    def _on_map_hovered(self, row: int, col: int, channel: int = 0) -> None:
+        """Outline what map position (row, col) sees; a position of no map (channel -1,
+        row -1) takes the outline away."""
+        fields = self.facts.fields if self.facts is not None else {}
+        usable = channel >= 0 and row >= 0 and self.layer in fields
+        rect: Rect | None = receptive_field(fields, self.layer, row, col) if usable else None
         self.input_view.set_outline(rect)
         self.sig_receptive_field.emit(rect)
 
