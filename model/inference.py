@@ -86,13 +86,16 @@ class Dense(Protocol):
     def forward(self, images: np.ndarray) -> np.ndarray: ...
 
 
+ENGINE_ENV = "SKETCHSCOPE_ENGINE"  # "tensorflow": ignore the exports (benchmarks compare the two)
+
+
 def _network(path: str | os.PathLike, cnn: bool):
     """The network in ``path`` (``.keras``) on LiteRT if it has an export beside it (checked to
     be in step: a stale or broken one is a ModelError, never silently replaced), else on
     TensorFlow."""
     from model.litert_net import tflite_path
 
-    if tflite_path(path).exists():
+    if tflite_path(path).exists() and os.environ.get(ENGINE_ENV, "") != "tensorflow":
         from model.litert_net import LiteCNN, LiteDense
 
         return LiteCNN(path) if cnn else LiteDense(path)

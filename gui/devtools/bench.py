@@ -1,26 +1,30 @@
-"""``python main.py bench gui [--updates N]``: how fast the app reads a drawing, in a table.
+"""``python main.py bench gui [--json]``: how fast and lean the app is, in a table.
 
-Measured, with the shipped models (an untrained network, said so, when they are absent):
+Measured with the shipped models (an untrained network, said so, when they are absent), each
+LiteRT figure beside the TensorFlow path measured in the same run (``SKETCHSCOPE_ENGINE=
+tensorflow``: the engine ignores the exports):
 
-- inference: the median of ``Engine.run`` (probabilities and the four feature maps, one
-  drawing) against Keras ``model.predict`` on the same input, and the ratio;
-- a stroke segment to probabilities and all 256 maps repainted, through the real widgets
-  (offscreen): a mouse move on the canvas, then wait until every view has painted the result;
-- launch to main window shown, and to first prediction possible: ``python main.py`` in a
-  subprocess, against ``python -c "import tensorflow"`` in the same run;
-- resident memory after 1,000 live updates, and its growth from 1,000 to N updates;
-- the same stroke-segment figure in presentation mode (full HD), and the time from starting
-  the replay of a 20-stroke drawing to its computed timeline.
+- launch to main window shown, and to first prediction possible (``python main.py`` in a
+  subprocess); ``python main.py predict one.png``, the whole process; saliency's first use in a
+  fresh process (TensorFlow's import included) and later uses;
+- one forward pass with every output (``Engine.run``), and the worker's job for one drawing with
+  ``preprocess`` alone, for digits and clothing;
+- a stroke segment to probabilities and all 256 maps repainted, through the real widgets, in
+  the window and in presentation mode (full HD); resident memory after 1,000 and N live
+  updates; the replay of a 20-stroke drawing to its timeline;
+- the Explore panel: hover, ablation, saliency, top examples.
 
-The numbers are wall-clock times on this machine as it is now; nothing is asserted.
+The process measures its memory before it imports TensorFlow (the TensorFlow figures come last).
+The numbers are wall-clock times on this machine as it is now; nothing is asserted. With
+``--json`` the last line is one object with the headline figures.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
@@ -29,8 +33,8 @@ from pathlib import Path
 
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[2]
-LAUNCH_TIMEOUT_S = 120
+from gui.devtools import bench_launch
+from gui.devtools.bench_live import PRESENTATION_SIZE, bench_live, bench_replay
 
 
 @dataclass
@@ -38,7 +42,7 @@ class Row:
     figure: str
     measured: str
     target: str
-    met: bool | None  # None: not measured
+    met: bool | None  # None: not measured, or no target
 
     def cells(self) -> list[str]:
         met = {True: "yes", False: "NO", None: "-"}[self.met]
@@ -57,23 +61,21 @@ def format_table(rows: list[Row]) -> str:
     return "\n".join([fmt(header), rule, *(fmt(line) for line in table[1:])])
 
 
-def rss_mb() -> float:
-    """This process's resident memory in MB, from /proc/self/status (NaN where there is none)."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return float("nan")
-
-
 def percentile(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values), q))
 
 
-# ---------------------------------------------------------------- models
+def _median_ms(fn, runs: int) -> float:
+    fn()
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t0)
+    return 1e3 * statistics.median(times)
+
+
+# ---------------------------------------------------------------- inputs
 
 
 def _models(log) -> tuple[Path, Path | None, str]:
@@ -93,281 +95,123 @@ def _models(log) -> tuple[Path, Path | None, str]:
     return cnn, None, "UNTRAINED stand-in (no shipped model)"
 
 
-def _digit_page() -> np.ndarray:
-    """A drawn-looking 7 on a white 280 x 280 page, for the inference timing."""
-    page = np.full((280, 280), 255, np.uint8)
-    yy, xx = np.mgrid[0:280, 0:280]
+def digit_page(size: int = 280) -> np.ndarray:
+    """A drawn-looking 7 on a white page (the canvas's page is 280 x 280)."""
+    page = np.full((size, size), 255, np.uint8)
+    yy, xx = np.mgrid[0:size, 0:size] * (280 / size)
     top = (np.abs(yy - 60) < 9) & (xx > 70) & (xx < 210)
     slope = np.abs((xx - 205) + 0.45 * (yy - 60)) < 10
     page[top | (slope & (yy > 55) & (yy < 235))] = 20
     return page
 
 
-def bench_inference(predictor, keras_model, runs: int) -> tuple[float, float]:
-    """Median milliseconds of Engine.run and of model.predict on one preprocessed drawing."""
+def coat_page(size: int = 280) -> np.ndarray:
+    """A filled, coat-like silhouette: clothing's preprocessing never thins it."""
+    page = np.full((size, size), 255, np.uint8)
+    s = size / 280
+    page[int(50 * s):int(240 * s), int(80 * s):int(200 * s)] = 30
+    page[int(50 * s):int(180 * s), int(40 * s):int(80 * s)] = 30
+    page[int(50 * s):int(180 * s), int(200 * s):int(240 * s)] = 30
+    return page
+
+
+# ---------------------------------------------------------------- rows
+
+
+def launch_rows(n: int, log) -> tuple[list[Row], dict]:
+    """Start-up and ``predict``, LiteRT against the TensorFlow path; saliency's first use."""
+    log(f"launching the app {n} times per figure, on LiteRT and on the TensorFlow path ...")
+    tf = bench_launch.TF_PATH
+    shown, ready = bench_launch.launches("shown", n), bench_launch.launches("ready", n)
+    ready_tf = bench_launch.launches("ready", n, tf)
+    image = Path(tempfile.mkdtemp(prefix="sketchscope-bench-")) / "seven.png"
+    from PIL import Image
+
+    Image.fromarray(digit_page()).save(image)
+    log("timing python main.py predict ...")
+    predict, predict_tf = bench_launch.time_predict(image, n), bench_launch.time_predict(image, n, tf)
+    log("saliency in a fresh process ...")
+    first, later, later_p95 = bench_launch.time_saliency()
+    rows = [
+        Row("launch -> main window shown (median)", f"{shown:.2f} s", "<= 1.0 s", shown <= 1.0),
+        Row("launch -> first prediction possible (median)",
+            f"{ready:.2f} s (TensorFlow path {ready_tf:.2f} s = {ready_tf / ready:.1f}x)",
+            "<= 1.0 s", ready <= 1.0),
+        Row("python main.py predict one.png, whole process (median)",
+            f"{predict:.2f} s (TensorFlow path {predict_tf:.2f} s = {predict_tf / predict:.1f}x)",
+            "<= 1.0 s", predict <= 1.0),
+        Row("saliency: first use (imports TensorFlow), then later uses",
+            f"{first:.2f} s, then median {later:.1f} ms (p95 {later_p95:.1f})",
+            "<= 4 s, <= 50 ms", first <= 4.0 and later <= 50.0),
+    ]
+    return rows, {"window_s": shown, "first_prediction_s": ready, "predict_cli_s": predict}
+
+
+def engine_rows(engine, runs: int) -> tuple[list[Row], dict]:
+    """One forward pass on LiteRT, and ``preprocess`` of a full page, for both data sets."""
     from model.preprocess import preprocess
 
-    x = preprocess(_digit_page(), "mnist")
-    for _ in range(10):
-        predictor.run(x)
-    own = []
-    for _ in range(runs):
-        t0 = time.perf_counter()
-        predictor.run(x)
-        own.append(time.perf_counter() - t0)
-    batch = x[None]
-    keras_model.predict(batch, verbose=0)
-    keras = []
-    for _ in range(max(10, runs // 10)):
-        t0 = time.perf_counter()
-        keras_model.predict(batch, verbose=0)
-        keras.append(time.perf_counter() - t0)
-    return 1e3 * statistics.median(own), 1e3 * statistics.median(keras)
+    x = preprocess(digit_page(), "mnist")
+    run_ms = _median_ms(lambda: engine.run(x), runs)
+    digits = _median_ms(lambda: preprocess(digit_page(), "mnist"), runs // 3)
+    clothing = _median_ms(lambda: preprocess(coat_page(), "fashion"), runs // 3)
+    big = _median_ms(lambda: preprocess(digit_page(400), "mnist"), runs // 3)
+    rows = [
+        Row(f"one forward pass, every output (Engine.run on LiteRT, median of {runs})",
+            f"{run_ms:.3f} ms", "<= 0.25 ms", run_ms <= 0.25),
+        Row("preprocess a full page (median): digits / clothing / a 400 x 400 digit page",
+            f"{digits:.2f} / {clothing:.2f} / {big:.2f} ms", "<= 1 ms",
+            max(digits, clothing, big) <= 1.0),
+    ]
+    return rows, {"inference_ms": run_ms, "preprocess_ms": max(digits, clothing)}
 
 
-def bench_worker(predictor, runs: int) -> list[float]:
-    """Milliseconds of the worker's whole job for one drawing (no Qt involved)."""
-    from gui.jobs import LiveRequest, ModelHub, read_drawing
-    from model.drawing import NetworkPicture
+def tensorflow_rows(cnn: Path, dense: Path | None, engine, runs: int) -> list[Row]:
+    """The same forward pass on TensorFlow (tf.function, and model.predict): imports it."""
+    from model.inference import Engine
+    from model.keras_net import KerasCNN, KerasDense, load_keras_model
+    from model.preprocess import preprocess
 
-    page = NetworkPicture(_digit_page())
-    hub = ModelHub(lambda dataset: predictor)
-    read_drawing(hub, LiveRequest(0, "mnist", page))
-    times = []
-    for i in range(runs):
-        t0 = time.perf_counter()
-        read_drawing(hub, LiveRequest(i, "mnist", page))
-        times.append(1e3 * (time.perf_counter() - t0))
-    return times
-
-
-# ---------------------------------------------------------------- live updates through widgets
+    x = preprocess(digit_page(), "mnist")
+    lite_ms = _median_ms(lambda: engine.run(x), runs)
+    tf_engine = Engine(KerasCNN.load(cnn), "mnist", KerasDense.load(dense) if dense else None)
+    tf_ms = _median_ms(lambda: tf_engine.run(x), runs)
+    keras_model = load_keras_model(cnn)
+    predict_ms = _median_ms(lambda: keras_model.predict(x[None], verbose=0), max(10, runs // 10))
+    return [Row("the same pass on the TensorFlow path: tf.function / model.predict",
+                f"{tf_ms:.2f} ms / {predict_ms:.1f} ms (LiteRT {tf_ms / lite_ms:.1f}x / "
+                f"{predict_ms / lite_ms:.0f}x faster)", "-", None)]
 
 
-def _stroke_points(n: int):
-    """Endless drawing: digit-like loops and strokes, one page point per segment."""
-    t = 0
-    while True:
-        shape = (t // 60) % 3
-        k = t % 60
-        if shape == 0:  # a loop: a 0
-            a = 2 * np.pi * k / 59
-            yield 140 + 60 * np.sin(a), 140 - 90 * np.cos(a), k == 0
-        elif shape == 1:  # a 7
-            yield (70 + 140 * k / 20, 60, k == 0) if k <= 20 else (
-                210 - 80 * (k - 20) / 39, 60 + 170 * (k - 20) / 39, False)
-        else:  # a 1 with a flag
-            yield (110 + 30 * k / 15, 80 - 30 * k / 15, k == 0) if k <= 15 else (
-                140, 50 + 190 * (k - 15) / 44, False)
-        t += 1
-
-
-class LiveDriver:
-    """Moves the mouse over the real canvas and waits until the window has repainted."""
-
-    def __init__(self, window, app, presentation: bool = False):
-        from PySide6.QtCore import QEventLoop, QPoint, Qt
-        from PySide6.QtTest import QTest
-
-        self.window, self.app = window, app
-        self.presentation = presentation  # wait for the presentation window's views instead
-        self._QTest, self._QPoint, self._Qt = QTest, QPoint, Qt
-        self._wait = QEventLoop.ProcessEventsFlag.WaitForMoreEvents
-        self._points = _stroke_points(0)
-        self._down = False
-        self._strokes = 0
-
-    def _to_widget(self, x: float, y: float):
-        from gui.views.canvas import PAGE_SIZE
-
-        rect = self.window.canvas.page_rect()
-        scale = rect.width() / PAGE_SIZE
-        return self._QPoint(round(rect.x() + x * scale), round(rect.y() + y * scale))
-
-    def _repainted(self) -> bool:
-        w = self.window
-        result = w.result()
-        if self.presentation:
-            return (result is not None and result.seq == w.client.seq
-                    and w.presenter.view.painted())
-        return result is not None and result.seq == w.client.seq and w.live.painted()
-
-    def update_once(self, timeout_s: float = 30.0) -> float:
-        """One stroke segment; seconds until probabilities, input and 256 maps are painted."""
-        x, y, new_stroke = next(self._points)
-        canvas, button = self.window.canvas, self._Qt.MouseButton.LeftButton
-        no_keys = self._Qt.KeyboardModifier.NoModifier
-        if new_stroke and self._down:
-            self._QTest.mouseRelease(canvas, button, no_keys, self._to_widget(x, y))
-            self._down = False
-            self._strokes += 1
-            if self._strokes % 3 == 0:
-                canvas.clear()
-            self._settle(timeout_s)
-        t0 = time.perf_counter()
-        if not self._down:
-            self._QTest.mousePress(canvas, button, no_keys, self._to_widget(x, y))
-            self._QTest.mouseMove(canvas, self._to_widget(x + 3, y + 3))
-            self._down = True
-        else:
-            self._QTest.mouseMove(canvas, self._to_widget(x, y))
-        self._settle(timeout_s)
-        return time.perf_counter() - t0
-
-    def _settle(self, timeout_s: float) -> None:
-        deadline = time.perf_counter() + timeout_s
-        while not self._repainted():
-            if time.perf_counter() > deadline:
-                raise TimeoutError("the window did not repaint within the timeout")
-            self.app.processEvents(self._wait)  # sleeps until an event comes
-
-
-@dataclass
-class LiveFigures:
-    latencies_s: list[float]  # one per timed stroke segment
-    updates: int  # live updates made in all (warm-up, timed and memory)
-    rss_1000_mb: float  # NaN if fewer than 1,000 updates were made
-    rss_end_mb: float
-
-
-PRESENTATION_SIZE = (1920, 1080)  # a projector's full HD
-
-
-def bench_live(predictor, updates: int, segments: int, log, presentation: bool = False) -> LiveFigures:
-    """Time ``segments`` stroke segments, then keep drawing up to ``updates`` live updates,
-    reading the resident memory after the 1,000th and the last. With ``presentation``, in
-    presentation mode at PRESENTATION_SIZE, waiting for its big answer, bars and maps."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from gui.main_window import MainWindow
-
-    app = QApplication.instance() or QApplication(["sketchscope-bench"])
-    folder = tempfile.mkdtemp(prefix="sketchscope-bench-settings-")
-    settings = QSettings(os.path.join(folder, "bench.ini"), QSettings.Format.IniFormat)
-    window = MainWindow("mnist", loader=lambda dataset: predictor, settings=settings,
-                        data_folder=folder)  # not the user's autosave and gallery
-    window.resize(1280, 800)
-    window.show()
-    if presentation:
-        window.presenter.enter()
-        view = window.presenter.view
-        view.showNormal()  # the offscreen screen is small: a projector-sized window instead
-        view.resize(*PRESENTATION_SIZE)
-    driver = LiveDriver(window, app, presentation)
-    heartbeat = QTimer()  # wakes the waiting loops now and then, so that deadlines are checked
-    heartbeat.start(100)
-    try:
-        deadline = time.perf_counter() + 60
-        while window.client.model_state("mnist") != "ready" or not driver._repainted():
-            if time.perf_counter() > deadline:
-                raise TimeoutError("the window never became ready")
-            app.processEvents(driver._wait)
-        warm_up = 20  # first paints, first preprocessing
-        total = max(updates, warm_up + segments)
-        latencies: list[float] = []
-        rss_1000 = float("nan")
-        t0 = time.perf_counter()
-        for done in range(1, total + 1):
-            seconds = driver.update_once()
-            if warm_up < done <= warm_up + segments:
-                latencies.append(seconds)
-            if done == 1000:
-                rss_1000 = rss_mb()
-            if done % 2000 == 0:
-                log(f"  {done} live updates, {rss_mb():.0f} MB, {time.perf_counter() - t0:.0f} s")
-        return LiveFigures(latencies, total, rss_1000, rss_mb())
-    finally:
-        heartbeat.stop()
-        window.close()
-
-
-def bench_replay(predictor, runs: int = 5, strokes: int = 20) -> list[float]:
-    """Seconds from starting the replay of a ``strokes``-stroke drawing to its timeline (pages
-    rendered, every step preprocessed and classified in the worker, the answer back)."""
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QEventLoop, QSettings, QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from gui.main_window import MainWindow
-
-    app = QApplication.instance() or QApplication(["sketchscope-bench"])
-    folder = tempfile.mkdtemp(prefix="sketchscope-bench-replay-")
-    settings = QSettings(os.path.join(folder, "bench.ini"), QSettings.Format.IniFormat)
-    window = MainWindow("mnist", loader=lambda dataset: predictor, settings=settings,
-                        data_folder=folder)
-    window.show()
-    wait = QEventLoop.ProcessEventsFlag.WaitForMoreEvents
-    heartbeat = QTimer()
-    heartbeat.start(50)
-    rng = np.random.default_rng(0)
-    times = []
-    try:
-        deadline = time.perf_counter() + 60
-        while window.client.model_state("mnist") != "ready":
-            if time.perf_counter() > deadline:
-                raise TimeoutError("the model never loaded")
-            app.processEvents(wait)
-        for k in range(strokes):  # short strokes all over a digit-sized area
-            x, y = rng.uniform(60, 220, 2)
-            t = np.linspace(0, 1, 12)[:, None]
-            points = np.hstack([x + 40 * np.cos(3 * t + k), y + 40 * np.sin(2 * t + k)])
-            window.canvas.add_stroke([tuple(p) for p in points])
-        window.demos.replay.sig_timeline_ready.connect(lambda _p, seconds: times.append(seconds))
-        for run in range(runs + 1):  # the first run warms up
-            window.demos.replay.start()
-            deadline = time.perf_counter() + 60
-            while len(times) <= run:
-                if time.perf_counter() > deadline:
-                    raise TimeoutError("no timeline within a minute")
-                app.processEvents(wait)
-            window.demos.replay.stop()
-        return times[1:]
-    finally:
-        heartbeat.stop()
-        window.close()
-
-
-# ---------------------------------------------------------------- launch in a subprocess
-
-
-def _app_command() -> tuple[list[str], str]:
-    """``python main.py``, or the GUI's own entry point if main.py cannot start the GUI yet."""
-    probe = subprocess.run([sys.executable, str(ROOT / "main.py"), "--help"], cwd=ROOT,
-                           capture_output=True, text=True, timeout=LAUNCH_TIMEOUT_S)
-    if probe.returncode == 0:
-        return [sys.executable, str(ROOT / "main.py")], "python main.py"
-    reason = (probe.stderr.strip().splitlines() or ["?"])[-1]
-    command = "import sys; from gui.app import main; sys.exit(main([]))"
-    return [sys.executable, "-c", command], f"gui.app.main (main.py failed: {reason[:80]})"
-
-
-def time_launch(command: list[str], event: str, settings_dir: str) -> float:
-    """Seconds from starting ``command`` to its ``sketchscope-<event>`` line."""
-    env = dict(os.environ, SKETCHSCOPE_EXIT_WHEN=event, QT_QPA_PLATFORM="offscreen",
-               XDG_CONFIG_HOME=settings_dir, TF_CPP_MIN_LOG_LEVEL="2")
-    t0 = time.time()
-    proc = subprocess.run(command, cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=LAUNCH_TIMEOUT_S)
-    for line in proc.stdout.splitlines():
-        name, _, stamp = line.partition(" ")
-        if name == f"sketchscope-{event}":
-            return float(stamp) - t0
-        if name == "sketchscope-error":
-            raise RuntimeError("the app reported that its model failed to load")
-    raise RuntimeError(f"no timestamp from the app: {proc.stderr.strip()[-300:]}")
-
-
-def time_tensorflow_import() -> float:
-    env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="2")
-    t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "import tensorflow"], env=env, check=True,
-                   capture_output=True, timeout=LAUNCH_TIMEOUT_S)
-    return time.perf_counter() - t0
-
-
-# ---------------------------------------------------------------- main
+def live_rows(engine, updates: int, segments: int, log) -> tuple[list[Row], dict]:
+    """Stroke segments through the real widgets, memory, presentation mode and replay."""
+    log(f"drawing through the real widgets: {segments} timed segments, "
+        f"then up to {updates} live updates ...")
+    live = bench_live(engine, updates, segments, log)
+    ms = [1e3 * t for t in live.latencies_s]
+    p95 = percentile(ms, 95)
+    growth = 100.0 * (live.rss_end_mb - live.rss_1000_mb) / live.rss_1000_mb
+    rows = [Row("stroke segment -> bars, input and 256 maps repainted",
+                f"p95 {p95:.1f} ms (median {statistics.median(ms):.1f}, max {max(ms):.0f})",
+                "p95 <= 8 ms", p95 <= 8.0),
+            Row(f"resident memory after 1,000 / {live.updates:,} live updates",
+                f"{live.rss_1000_mb:.0f} MB / {live.rss_end_mb:.0f} MB ({growth:+.1f}%)",
+                "<= 200 MB, < 5% growth", live.rss_1000_mb <= 200 and growth < 5.0)]
+    log(f"presentation mode at {PRESENTATION_SIZE[0]} x {PRESENTATION_SIZE[1]}: "
+        f"{segments} timed segments ...")
+    shown = bench_live(engine, 0, segments, log, presentation=True)
+    ms_p = [1e3 * t for t in shown.latencies_s]
+    p95_p = percentile(ms_p, 95)
+    rows.append(Row("presentation mode: stroke segment -> answer, bars, maps repainted",
+                    f"p95 {p95_p:.1f} ms = {1000 / p95_p:.0f} fps (median {statistics.median(ms_p):.1f})",
+                    "p95 <= 8 ms", p95_p <= 8.0))
+    log("replaying a 20-stroke drawing ...")
+    replay = bench_replay(engine)
+    rows.append(Row(f"replay of a 20-stroke drawing -> timeline computed ({len(replay)} runs)",
+                    f"median {statistics.median(replay):.2f} s, max {max(replay):.2f} s",
+                    "<= 1 s", max(replay) <= 1.0))
+    return rows, {"repaint_p95_ms": p95, "presentation_p95_ms": p95_p,
+                  "rss_mb_1000": live.rss_1000_mb, "rss_growth_pct": growth}
 
 
 def explore_rows(log) -> list[Row]:
@@ -375,19 +219,17 @@ def explore_rows(log) -> list[Row]:
     from gui.devtools.explore_bench import bench_explore
 
     figures = bench_explore(runs=40, top=True, log=log)
-    rows = []
     names = {
         "hover_map_ms": "hover an enlarged map: value + receptive field repainted",
         "hover_grid_ms": "hover a map in the grid: receptive field repainted",
         "ablation_ms": "ablation recompute (channels zeroed), one call",
         "saliency_ms": "saliency recompute (Grad-CAM and gradients), one call",
         "ablation_roundtrip_ms": "ablation through the worker, panel repainted",
-        "saliency_roundtrip_ms": "saliency through the worker, panel repainted",
+        "saliency_roundtrip_ms": "saliency through its worker, panel repainted",
     }
-    for key, title in names.items():
-        f = figures[key]
-        rows.append(Row(title, f"median {f['median_ms']:.1f} ms, p95 {f['p95_ms']:.1f} ms",
-                        f"<= {f['target_ms']:.0f} ms", f["p95_ms"] <= f["target_ms"]))
+    rows = [Row(title, f"median {figures[k]['median_ms']:.1f} ms, p95 {figures[k]['p95_ms']:.1f} ms",
+                f"<= {figures[k]['target_ms']:.0f} ms", figures[k]["p95_ms"] <= figures[k]["target_ms"])
+            for k, title in names.items()]
     top = figures.get("top_examples_first_s")
     if isinstance(top, dict):
         rows.append(Row(f"top examples, all 256 channels over {top['images']:,} test images",
@@ -397,6 +239,9 @@ def explore_rows(log) -> list[Row]:
     else:
         rows.append(Row("top examples", str(figures.get("top_examples"))[:70], "<= 5 s", None))
     return rows
+
+
+# ---------------------------------------------------------------- main
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
@@ -410,6 +255,8 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--no-explore", action="store_true", help="leave out the Explore panel")
     parser.add_argument("--launches", type=int, default=3,
                         help="subprocess launches per start-up figure (default 3)")
+    parser.add_argument("--json", action="store_true",
+                        help="end with one line of JSON holding the headline figures")
     return parser.parse_args(argv)
 
 
@@ -421,97 +268,33 @@ def main(argv: list[str] | None = None) -> int:
     def log(message: str) -> None:
         print(message, file=sys.stderr, flush=True)
 
+    from model.inference import Engine
+
     load = os.getloadavg() if hasattr(os, "getloadavg") else (float("nan"),) * 3
     log(f"{os.cpu_count()} CPUs, load average {load[0]:.1f} (other work slows every figure)")
-    rows = launch_rows(args.launches, log)
-    predictor, note, engine_rows = inference_rows(args.runs, log)
-    rows += engine_rows + live_rows(predictor, args.updates, args.segments, log)
+    rows, figures = launch_rows(args.launches, log)
+    cnn, dense, note = _models(log)
+    engine = Engine.load(cnn, "mnist", dense)
+    for more, values in (engine_rows(engine, args.runs),
+                         live_rows(engine, args.updates, args.segments, log)):
+        rows += more
+        figures.update(values)
+    rows += tensorflow_rows(cnn, dense, engine, args.runs)  # TensorFlow from here on
     if not args.no_explore:
         log("the Explore panel: hover, ablation, saliency, top examples ...")
         rows.extend(explore_rows(log))
-    print(f"Sketchscope GUI benchmark ({note}; {os.cpu_count()} CPUs, load {load[0]:.1f})")
+    print(f"Sketchscope GUI benchmark ({note}, {engine.backend}; {os.cpu_count()} CPUs, "
+          f"load {load[0]:.1f})")
     print(format_table(rows))
+    if args.json:
+        print(json_line(figures))
     return 0
 
 
-def launch_rows(launches: int, log) -> list[Row]:
-    """Launch to window shown and to first prediction, against ``import tensorflow``."""
-    command, how = _app_command()
-    settings_dir = tempfile.mkdtemp(prefix="sketchscope-bench-launch-")
-    log(f"launching the app {launches} times per figure via {how} ...")
-    tf_import = statistics.median(time_tensorflow_import() for _ in range(launches))
-    rows = []
-    try:
-        shown = statistics.median(time_launch(command, "shown", settings_dir)
-                                  for _ in range(launches))
-        rows.append(Row("launch -> main window shown (median)",
-                        f"{shown:.2f} s (import tensorflow alone: {tf_import:.2f} s)",
-                        "<= 1.0 s, < half the TF import", shown <= 1.0 and shown < tf_import / 2))
-    except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
-        rows.append(Row("launch -> main window shown", f"not measured: {exc}"[:70], "<= 1.0 s",
-                        None))
-    try:
-        ready = statistics.median(time_launch(command, "ready", settings_dir)
-                                  for _ in range(launches))
-        rows.append(Row("launch -> first prediction possible (median)", f"{ready:.2f} s",
-                        "<= 4 s", ready <= 4.0))
-    except (RuntimeError, subprocess.SubprocessError, OSError) as exc:
-        rows.append(Row("launch -> first prediction possible", f"not measured: {exc}"[:70],
-                        "<= 4 s", None))
-    return rows
+JSON_KEYS = ("window_s", "first_prediction_s", "inference_ms", "repaint_p95_ms",
+             "presentation_p95_ms", "rss_mb_1000", "rss_growth_pct", "predict_cli_s")
 
 
-def inference_rows(runs: int, log) -> tuple[object, str, list[Row]]:
-    """(the engine, a note on its model, the rows): Engine.run against model.predict, and the
-    worker's whole job for one drawing."""
-    from model.inference import Engine
-    from model.keras_net import load_keras_model
-
-    cnn, dense, note = _models(log)
-    log(f"timing inference on the {note} ...")
-    predictor = Engine.load(cnn, "mnist", dense)
-    own_ms, keras_ms = bench_inference(predictor, load_keras_model(cnn), runs)
-    worker_ms = bench_worker(predictor, runs)
-    return predictor, note, [
-        Row(f"inference, median of {runs}: Engine.run vs model.predict",
-            f"{own_ms:.2f} ms vs {keras_ms:.1f} ms = {keras_ms / own_ms:.0f}x",
-            "<= 2 ms, >= 25x", own_ms <= 2.0 and keras_ms / own_ms >= 25),
-        Row("worker job, one drawing: preprocess + run + colour maps",
-            f"median {statistics.median(worker_ms):.1f} ms, p95 {percentile(worker_ms, 95):.1f} ms",
-            "-", None),
-    ]
-
-
-def live_rows(predictor, updates: int, segments: int, log) -> list[Row]:
-    """Stroke segments through the real widgets, memory, presentation mode and replay."""
-    log(f"drawing through the real widgets: {segments} timed segments, "
-        f"then up to {updates} live updates ...")
-    live = bench_live(predictor, updates, segments, log)
-    ms = [1e3 * t for t in live.latencies_s]
-    p95 = percentile(ms, 95)
-    rows = [Row("stroke segment -> bars, input and 256 maps repainted",
-                f"p95 {p95:.1f} ms (median {statistics.median(ms):.1f}, max {max(ms):.0f})",
-                "p95 <= 16 ms", p95 <= 16.0)]
-    if live.updates > 1000:
-        growth = 100.0 * (live.rss_end_mb - live.rss_1000_mb) / live.rss_1000_mb
-        rows.append(Row(f"resident memory after 1,000 / {live.updates:,} live updates",
-                        f"{live.rss_1000_mb:.0f} MB / {live.rss_end_mb:.0f} MB ({growth:+.1f}%)",
-                        "<= 800 MB, < 5% growth", live.rss_end_mb <= 800 and growth < 5.0))
-    else:
-        rows.append(Row(f"resident memory after {live.updates:,} live updates",
-                        f"{live.rss_end_mb:.0f} MB (for the growth, use --updates > 1000)",
-                        "<= 800 MB", live.rss_end_mb <= 800))
-    log(f"presentation mode at {PRESENTATION_SIZE[0]} x {PRESENTATION_SIZE[1]}: "
-        f"{segments} timed segments ...")
-    shown = bench_live(predictor, 0, segments, log, presentation=True)
-    ms = [1e3 * t for t in shown.latencies_s]
-    p95 = percentile(ms, 95)
-    rows.append(Row("presentation mode: stroke segment -> answer, bars, maps repainted",
-                    f"p95 {p95:.1f} ms = {1000 / p95:.0f} fps (median {statistics.median(ms):.1f})",
-                    "60 fps: p95 <= 16.7 ms", p95 <= 1000 / 60))
-    log("replaying a 20-stroke drawing ...")
-    replay = bench_replay(predictor)
-    rows.append(Row(f"replay of a 20-stroke drawing -> timeline computed ({len(replay)} runs)",
-                    f"median {statistics.median(replay):.2f} s, max {max(replay):.2f} s",
-                    "<= 1 s", max(replay) <= 1.0))
-    return rows
+def json_line(figures: dict) -> str:
+    """The headline figures as one line of JSON, for comparing runs and machines."""
+    return json.dumps({key: round(float(figures[key]), 4) for key in JSON_KEYS})

@@ -1,8 +1,10 @@
 """The GUI benchmark's machinery (its figures are wall-clock times: never asserted here)."""
 
+import json
 import math
 
-from gui.devtools.bench import Row, bench_live, bench_replay, format_table, parse_args, rss_mb
+from gui.devtools.bench import JSON_KEYS, Row, format_table, json_line, parse_args
+from gui.devtools.bench_live import bench_live, bench_replay, rss_mb
 
 from ..conftest import FakePredictor
 
@@ -46,6 +48,17 @@ def test_replay_bench_times_whole_timelines(qapp):
     assert predictor.calls >= 3 * 20  # every run classified all 20 steps
 
 
-def test_updates_option():
-    assert parse_args([]).updates == 10_000
+def test_updates_and_json_options():
+    assert parse_args([]).updates == 10_000 and not parse_args([]).json
     assert parse_args(["--updates", "2000"]).updates == 2000
+    assert parse_args(["--json"]).json
+
+
+def test_the_json_line_holds_every_headline_figure():
+    figures = {key: i + 0.123456 for i, key in enumerate(JSON_KEYS)}
+    figures["an extra"] = 1.0
+    line = json_line(figures)
+    assert "\n" not in line
+    assert json.loads(line) == {key: round(i + 0.123456, 4) for i, key in enumerate(JSON_KEYS)}
+    assert set(JSON_KEYS) == {"window_s", "first_prediction_s", "inference_ms", "repaint_p95_ms",
+                              "presentation_p95_ms", "rss_mb_1000", "rss_growth_pct", "predict_cli_s"}
