@@ -17,6 +17,7 @@ import time
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication
 
+from gui.about import app_icon
 from gui.main_window import APP_NAME, MainWindow
 
 EXIT_WHEN = "SKETCHSCOPE_EXIT_WHEN"
@@ -49,6 +50,8 @@ def main(dataset: str | None = None) -> int:
     app = QApplication.instance() or QApplication([sys.argv[0] if sys.argv else APP_NAME])
     app.setOrganizationName(APP_NAME)
     app.setApplicationName(APP_NAME)
+    app.setWindowIcon(app_icon())
+    app.setDesktopFileName("sketchscope")  # the launcher make install-desktop writes
     window = MainWindow(dataset=dataset)
 
     exit_when = os.environ.get(EXIT_WHEN, "")

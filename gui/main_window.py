@@ -32,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from gui.about import app_icon, show_about
 from gui.autosave import Autosaver
 from gui.demos.gallery_view import gallery_folder
 from gui.demos.presenting import Presenter
@@ -88,6 +89,7 @@ class MainWindow(QMainWindow):
                                     test_split_loader=test_split_loader)
         folder = Path(data_folder or data_dir())
         self._build_parts(folder)
+        self.setWindowIcon(app_icon())
         self._build_actions()
         self._build_layout()
         self._build_docks()
@@ -253,6 +255,9 @@ class MainWindow(QMainWindow):
         _fill(demo_menu, [None, self.replay_action, self.challenge_action, self.next_round_action,
                           self.leave_action, None, self.browser_action, self.keep_action,
                           self.gallery_action])
+        self.about_action = menus.addMenu("&Help").addAction("&About Sketchscope",
+                                                             lambda: show_about(self))
+        self.about_action.setMenuRole(QAction.MenuRole.AboutRole)
 
         toolbar = QToolBar("Tools")
         toolbar.setObjectName("tools")

@@ -250,3 +250,26 @@ def test_default_settings_live_under_the_organisation_sketchscope(private_settin
     settings = default_settings()
     assert settings.organizationName() == "Sketchscope"
     assert str(private_settings) in settings.fileName()  # the tests' folder, not the user's
+
+
+def test_the_window_has_the_icon_and_about_says_versions_and_each_models_accuracy(make_window):
+    import json
+    import platform
+
+    import numpy
+    from PySide6.QtCore import qVersion
+
+    from gui.about import about_text
+    from model.paths import card_path, model_path
+    from model.version import version
+
+    window = make_window()
+    assert not window.windowIcon().isNull()
+    assert window.about_action.text() == "&About Sketchscope"
+    text = about_text()
+    for expected in (f"Sketchscope {version()}", f"Python {platform.python_version()}",
+                     f"Qt {qVersion()}", f"NumPy {numpy.__version__}", "LiteRT 2.3.0",
+                     "TensorFlow 2.21.0"):
+        assert expected in text
+    accuracy = json.loads(card_path(model_path("fashion", "dense")).read_text())["test_accuracy"]
+    assert f"Clothing (Fashion-MNIST), dense: {100 * accuracy:.2f}% of the 10,000 test images" in text
