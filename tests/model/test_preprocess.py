@@ -189,3 +189,75 @@ def test_stroke_width_of_ink_that_fills_its_box():
     bar[:, :] = 1.0  # a 3-pixel bar, cropped tight: no paper inside the array
     assert stroke_width(bar) == pytest.approx(3.0, abs=1.0)
     assert stroke_width(np.pad(bar, 5)) == pytest.approx(3.0, abs=1.0)
+
+
+# --- The same results as before the speed-up (issue #15) -------------------------------------
+# tests/model/preprocess_reference.py is the pre-optimisation code, frozen; the shipped models
+# were trained on its output, so the optimised code must give the same 28x28 inputs (within
+# 1e-6), the same Geometry (within 1e-9 relative) and the same EmptyDrawing decisions.
+
+N_PAGES = 2000  # each through both datasets; ~35 s on the project machine
+
+
+def _outcome(module, image, dataset, polarity="auto"):
+    """(input, geometry), or the name of the exception raised."""
+    try:
+        return module.preprocess_with_geometry(image, dataset, polarity)
+    except (ValueError, KeyError) as exc:
+        return type(exc).__name__
+
+
+def _assert_same(new, old, what):
+    if isinstance(old, str) or isinstance(new, str):
+        assert new == old, what
+        return
+    (out, geometry), (out_old, geometry_old) = new, old
+    assert out.shape == out_old.shape and out.dtype == out_old.dtype, what
+    difference = float(np.abs(out - out_old).max())
+    assert difference <= 1e-6, (what, difference)
+    for got, expected in ((geometry.offset, geometry_old.offset), (geometry.scale, geometry_old.scale)):
+        np.testing.assert_allclose(got, expected, rtol=1e-9, atol=1e-12, err_msg=str(what))
+    return difference
+
+
+def test_varied_drawings_give_the_same_results_as_before():
+    from model import preprocess as fast
+    from tests.model import preprocess_reference as reference
+    from tests.model.random_pages import random_page
+
+    rng = np.random.default_rng(15)
+    empty = worst = 0
+    for i in range(N_PAGES):
+        page, polarity = random_page(rng)
+        for dataset in ("mnist", "fashion"):
+            what = (i, dataset, page.shape, page.dtype, polarity)
+            old = _outcome(reference, page, dataset, polarity)
+            new = _outcome(fast, page, dataset, polarity)
+            difference = _assert_same(new, old, what)
+            empty += old == "EmptyDrawing"
+            worst = max(worst, difference or 0.0)
+    # Both sides of the emptiness test were exercised.
+    assert N_PAGES // 20 < empty < N_PAGES, empty
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(image=images, dataset=st.sampled_from(["mnist", "fashion"]),
+       polarity=st.sampled_from(["auto", "light", "dark"]))
+def test_any_array_gives_the_same_result_as_before(image, dataset, polarity):
+    from model import preprocess as fast
+    from tests.model import preprocess_reference as reference
+
+    old = _outcome(reference, image, dataset, polarity)
+    _assert_same(_outcome(fast, image, dataset, polarity), old, (image.shape, image.dtype))
+
+
+@pytest.mark.parametrize("dataset", ["mnist", "fashion"])
+def test_data_set_images_give_the_same_arrays_as_before(dataset):
+    from model import datasets
+    from model.preprocess import preprocess_dataset
+    from tests.model import preprocess_reference as reference
+
+    x = datasets.load(dataset).x_test[:1000]
+    new, old = preprocess_dataset(x, dataset), reference.preprocess_dataset(x, dataset)
+    assert new.shape == old.shape and new.dtype == old.dtype
+    assert float(np.abs(new - old).max()) <= 1e-6
