@@ -18,7 +18,9 @@ thin mouse line and a fat marker both look like training data.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 from scipy import ndimage
@@ -67,16 +69,8 @@ def to_ink(image: np.ndarray, polarity: str = "auto") -> np.ndarray:
     background (how MNIST and Fashion-MNIST are stored); "dark" means dark ink on light paper.
     A transparent background always counts as paper.
     """
-    a = np.asarray(image)
-    if a.ndim == 3 and a.shape[2] in (1, 2, 3, 4):
-        channels = a.shape[2]
-    elif a.ndim == 2:
-        channels = 1
-        a = a[:, :, None]
-    else:
-        raise BadImage(f"expected a 2-D image (H, W) or (H, W, 1..4), got shape {a.shape}")
-    if a.shape[0] == 0 or a.shape[1] == 0:
-        raise EmptyDrawing("the drawing is empty (zero size)")
+    a = _as_hwc(image)
+    channels = a.shape[2]
     a = _to_unit_float(a)
     colour = a[:, :, : 3 if channels >= 3 else 1]
     if colour.shape[2] == 3:
@@ -87,17 +81,64 @@ def to_ink(image: np.ndarray, polarity: str = "auto") -> np.ndarray:
 
     if alpha is not None and alpha.min() < 0.99:
         return alpha * 1.0  # what is painted is ink, whatever its colour
+    light_ink, paper = _polarity(_border(gray), polarity)
+    return _ink_from_gray(gray, light_ink, paper)
+
+
+def _as_hwc(image: np.ndarray) -> np.ndarray:
+    """The image as an (H, W, C) array, C in 1..4; BadImage or EmptyDrawing if it is none."""
+    a = np.asarray(image)
+    if a.ndim == 2:
+        a = a[:, :, None]
+    elif not (a.ndim == 3 and a.shape[2] in (1, 2, 3, 4)):
+        raise BadImage(f"expected a 2-D image (H, W) or (H, W, 1..4), got shape {a.shape}")
+    if a.shape[0] == 0 or a.shape[1] == 0:
+        raise EmptyDrawing("the drawing is empty (zero size)")
+    return a
+
+
+def _border(gray: np.ndarray) -> np.ndarray:
+    return np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
+
+
+def _polarity(border, polarity: str) -> tuple[bool, float]:
+    """(whether the ink is lighter than the paper, the paper's ink level before rescaling).
+
+    ``border``: the gray levels round the page, or a :class:`_ByteBorder`.
+    """
     if polarity == "auto":
-        border = np.concatenate([gray[0], gray[-1], gray[:, 0], gray[:, -1]])
-        background = float(np.median(border))
+        background = border.median() if isinstance(border, _ByteBorder) else float(np.median(border))
         light_ink = background < 0.5
     elif polarity in ("light", "dark"):
         light_ink = polarity == "light"
         background = 0.0 if light_ink else 1.0
     else:
         raise ValueError(f"polarity must be auto, light or dark, not {polarity!r}")
+    return light_ink, (background if light_ink else 1.0 - background)
+
+
+@dataclass(frozen=True)
+class _ByteBorder:
+    """The border of a uint8 page, whose gray levels are its bytes / 255."""
+
+    bytes_: np.ndarray
+
+    def median(self) -> float:
+        """``np.median(bytes_ / 255)``, from the middle bytes alone.
+
+        Dividing by 255 keeps the order, so the middle values are the middle bytes / 255;
+        np.median takes the mean of the two middle values, (a + b) / 2, for an even count.
+        """
+        n = self.bytes_.size
+        if self.bytes_.min() == self.bytes_.max():  # a plain page
+            return float(self.bytes_[0] / 255)
+        middle = np.partition(self.bytes_, [(n - 1) // 2, n // 2])
+        low, high = middle[(n - 1) // 2] / 255, middle[n // 2] / 255
+        return float(high if n % 2 else (low + high) / 2)
+
+
+def _ink_from_gray(gray: np.ndarray, light_ink: bool, paper: float) -> np.ndarray:
     ink = gray if light_ink else 1.0 - gray
-    paper = background if light_ink else 1.0 - background
     return np.clip((ink - paper) / max(1.0 - paper, 1e-6), 0.0, 1.0)
 
 
@@ -120,17 +161,119 @@ def _to_unit_float(a: np.ndarray) -> np.ndarray:
     return f
 
 
+def _drawn_ink(image: np.ndarray, polarity: str) -> tuple[tuple[int, int], np.ndarray]:
+    """The drawing's ink map (paper noise removed), cropped to the ink, and where the crop starts.
+
+    Raises EmptyDrawing when there is too little ink to classify.
+    """
+    a = _as_hwc(image)
+    if a.dtype == np.uint8 and a.shape[2] == 1:
+        return _drawn_ink_of_bytes(a[:, :, 0], polarity)
+    ink = to_ink(a, polarity)
+    ink[ink < INK_FLOOR] = 0.0
+    _check_enough_ink(float(ink.max()), np.count_nonzero(ink >= 0.25), ink.size)
+    return _crop_at(ink)
+
+
+def _check_enough_ink(peak: float, strong_pixels: int, page_pixels: int) -> None:
+    if peak < MIN_INK_PEAK or strong_pixels < max(2, MIN_INK_FRACTION * page_pixels):
+        raise EmptyDrawing("the drawing is empty: draw something first")
+
+
+def _drawn_ink_of_bytes(page: np.ndarray, polarity: str) -> tuple[tuple[int, int], np.ndarray]:
+    """:func:`_drawn_ink` of a uint8 grayscale page (the canvas, most image files, the data sets).
+
+    The ink of a pixel depends on its byte alone, so :func:`to_ink`'s float formula is applied
+    to the 256 possible bytes (a table) instead of to every pixel of the page: the same values,
+    and only the crop is turned into floats. The emptiness test and the crop only compare ink
+    with thresholds; ink is a monotonic function of the byte, so each "ink >= t" is a byte
+    comparison with one byte level, done on the bytes.
+    """
+    light_ink, paper = _polarity(_ByteBorder(_border(page)), polarity)
+    table, levels = _byte_ink(light_ink, paper)
+    # The byte of the most ink in each row, then in each column of the rows with ink: the
+    # peak and the crop come from these.
+    best_of = np.max if light_ink else np.min
+    row_best = best_of(page, axis=1)
+    peak = float(table[best_of(row_best)])
+    if peak < MIN_INK_PEAK:
+        _check_enough_ink(peak, 0, page.size)
+    rows = np.flatnonzero(_has_ink(row_best, levels.any_ink, light_ink))
+    col_best = best_of(page[rows[0] : rows[-1] + 1], axis=0)
+    cols = np.flatnonzero(_has_ink(col_best, levels.any_ink, light_ink))
+    crop = page[rows[0] : rows[-1] + 1, cols[0] : cols[-1] + 1]
+    # Pixels with ink >= 0.25 have ink, so they are all inside the crop.
+    strong = 0 if levels.strong is None else np.count_nonzero(_has_ink(crop, levels.strong, light_ink))
+    _check_enough_ink(peak, strong, page.size)
+    # table[crop], ~3x quicker: NumPy's gather by a uint8 index takes a slow path.
+    return (int(rows[0]), int(cols[0])), table.take(crop.astype(np.intp), mode="clip")
+
+
+def _has_ink(bytes_: np.ndarray, level: int, light_ink: bool) -> np.ndarray:
+    return bytes_ >= level if light_ink else bytes_ <= level
+
+
+@dataclass(frozen=True)
+class _ByteLevels:
+    any_ink: int  # the faintest byte whose ink survives INK_FLOOR
+    strong: int | None  # the faintest byte with ink >= 0.25 (None: no byte has)
+
+
+@lru_cache(maxsize=64)
+def _byte_ink(light_ink: bool, paper: float) -> tuple[np.ndarray, _ByteLevels]:
+    """The ink of each byte 0..255 (:func:`to_ink`'s formula, then INK_FLOOR), and its levels."""
+    table = _ink_from_gray(np.arange(256, dtype=np.float64) / 255, light_ink, paper)
+    table[table < INK_FLOOR] = 0.0
+    table.flags.writeable = False
+
+    def faintest(selected: np.ndarray) -> int | None:
+        # Every step of the formula is monotonic and IEEE rounding keeps that, so the bytes
+        # with at least some ink form one run at the inky end of 0..255: checked here.
+        idx = np.flatnonzero(selected)
+        if idx.size == 0:
+            return None
+        inky_end = 255 if light_ink else 0
+        assert idx.size == idx[-1] - idx[0] + 1 and inky_end in (idx[0], idx[-1])
+        return int(idx[0] if light_ink else idx[-1])
+
+    any_ink = faintest(table > 0.0)
+    # A table with no ink at all never gets this far: the peak test raises first.
+    return table, _ByteLevels(any_ink if any_ink is not None else -1, faintest(table >= 0.25))
+
+
 def area_resize(img: np.ndarray, out_h: int, out_w: int) -> np.ndarray:
     """Resample by exact pixel-area averaging (anti-aliased when shrinking)."""
     return _area_matrix(img.shape[0], out_h) @ img @ _area_matrix(img.shape[1], out_w).T
 
 
+@lru_cache(maxsize=8)  # up to 112 x the page's side each
 def _area_matrix(n_in: int, n_out: int) -> np.ndarray:
+    """(n_out, n_in): row i holds the share of each input pixel in output pixel i."""
+    columns, weights = _area_band(n_in, n_out)
+    matrix = np.zeros((n_out, n_in))
+    matrix[np.arange(n_out)[:, None], columns] = weights
+    matrix.flags.writeable = False
+    return matrix
+
+
+@lru_cache(maxsize=1024)  # a few kB each
+def _area_band(n_in: int, n_out: int) -> tuple[np.ndarray, np.ndarray]:
+    """The non-zero band of the area-resampling matrix: (columns, weights), each (n_out, band).
+
+    Output pixel i spans [i * step, (i + 1) * step) of the input, so only the input pixels
+    floor(i * step) .. floor(i * step) + ceil(step) can overlap it. The overlap formula is
+    evaluated on those alone (on any other pixel it gives 0 after the clip): the same
+    weights, bit for bit, as evaluating it on every (i, j) pair.
+    """
     step = n_in / n_out
     edges = np.arange(n_out + 1) * step
-    j = np.arange(n_in)[None, :]
-    overlap = np.minimum(edges[1:, None], j + 1) - np.maximum(edges[:-1, None], j)
-    return np.clip(overlap, 0.0, None) / step
+    band = min(math.ceil(step) + 1, n_in)
+    first = np.minimum(edges[:-1].astype(np.int64), n_in - band)  # floor: edges are >= 0
+    columns = first[:, None] + np.arange(band)
+    overlap = np.minimum(edges[1:, None], columns + 1) - np.maximum(edges[:-1, None], columns)
+    np.maximum(overlap, 0.0, out=overlap)  # np.clip(overlap, 0.0, None)
+    overlap /= step
+    return columns, overlap
 
 
 def _fit(ink: np.ndarray, box: int) -> np.ndarray:
@@ -206,13 +349,7 @@ def preprocess_with_geometry(
 ) -> tuple[np.ndarray, Geometry]:
     """:func:`preprocess`, and the :class:`Geometry` that maps its output back onto ``image``."""
     style = STYLES[dataset]
-    ink = to_ink(image, polarity)
-    ink[ink < INK_FLOOR] = 0.0
-    if ink.max() < MIN_INK_PEAK or np.count_nonzero(ink >= 0.25) < max(
-        2, MIN_INK_FRACTION * ink.size
-    ):
-        raise EmptyDrawing("the drawing is empty: draw something first")
-    (r0, c0), cropped = _crop_at(ink)
+    (r0, c0), cropped = _drawn_ink(image, polarity)
     work = _fit(cropped, style.box * OVERSAMPLE)
     s1 = (cropped.shape[0] / work.shape[0], cropped.shape[1] / work.shape[1])  # drawing px per work px
     work /= work.max()
@@ -240,7 +377,7 @@ def _crop_at(ink: np.ndarray) -> tuple[tuple[int, int], np.ndarray]:
 def _place(small: np.ndarray, style: Style) -> tuple[np.ndarray, tuple[int, int]]:
     h, w = small.shape
     if style.centre_of_mass:
-        cy, cx = ndimage.center_of_mass(small)
+        cy, cx = _centre_of_mass(small)
         top = int(round(MNIST_CENTRE[0] - cy))
         left = int(round(MNIST_CENTRE[1] - cx))
     else:
@@ -248,8 +385,23 @@ def _place(small: np.ndarray, style: Style) -> tuple[np.ndarray, tuple[int, int]
     top = min(max(top, 0), SIZE - h)
     left = min(max(left, 0), SIZE - w)
     out = np.zeros((SIZE, SIZE), np.float32)
-    out[top : top + h, left : left + w] = np.clip(small, 0.0, 1.0)
+    out[top : top + h, left : left + w] = small  # in [0, 1]: non-negative, divided by its maximum
     return out, (top, left)
+
+
+def _centre_of_mass(img: np.ndarray) -> tuple[float, float]:
+    """``ndimage.center_of_mass(img)``: the same products and sums, without its overhead."""
+    total = img.sum()
+    ys, xs = _index_grids(*img.shape)
+    return (img * ys).sum() / total, (img * xs).sum() / total
+
+
+@lru_cache(maxsize=64)
+def _index_grids(h: int, w: int) -> tuple[np.ndarray, np.ndarray]:
+    """The row and column indices as floats, shaped (h, 1) and (1, w), as SciPy makes them."""
+    ys, xs = np.arange(h)[:, None].astype(float), np.arange(w)[None, :].astype(float)
+    ys.flags.writeable = xs.flags.writeable = False
+    return ys, xs
 
 
 def preprocess_dataset(images: np.ndarray, dataset: str) -> np.ndarray:

@@ -261,3 +261,20 @@ def test_data_set_images_give_the_same_arrays_as_before(dataset):
     new, old = preprocess_dataset(x, dataset), reference.preprocess_dataset(x, dataset)
     assert new.shape == old.shape and new.dtype == old.dtype
     assert float(np.abs(new - old).max()) <= 1e-6
+
+
+def test_small_helpers_match_what_they_replace():
+    from model import preprocess as fast
+    from tests.model import preprocess_reference as reference
+
+    rng = np.random.default_rng(19)
+    for n_in in range(1, 450, 7):
+        for n_out in (1, 3, 20, 28, 80, 112, max(1, n_in // 3)):
+            np.testing.assert_array_equal(fast._area_matrix(n_in, n_out), reference._area_matrix(n_in, n_out))
+    for _ in range(2000):
+        border = rng.integers(0, 256, int(rng.integers(1, 50))).astype(np.uint8)
+        if rng.random() < 0.3:
+            border[:] = border[0]
+        assert fast._ByteBorder(border).median() == float(np.median(border / 255))
+    img = rng.random((17, 23))
+    assert fast._centre_of_mass(img) == ndimage.center_of_mass(img)
