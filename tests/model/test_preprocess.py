@@ -263,6 +263,56 @@ def test_data_set_images_give_the_same_arrays_as_before(dataset):
     assert float(np.abs(new - old).max()) <= 1e-6
 
 
+def _random_masks(rng, n):
+    for i in range(n):
+        h, w = (int(v) for v in rng.integers(1, 120, 2))
+        if i % 3 == 0:
+            mask = rng.random((h, w)) < rng.uniform(0.1, 0.99)
+        elif i % 3 == 1:  # strokes and blobs, some far from the paper
+            seeds = rng.random((h, w)) < rng.uniform(0.002, 0.02)
+            mask = ndimage.binary_dilation(seeds, iterations=int(rng.integers(1, 20)))
+        else:
+            mask = np.ones((h, w), bool)
+        yield mask
+
+
+def test_stroke_width_and_its_bounds_match_the_reference():
+    from model import preprocess as fast
+    from tests.model import preprocess_reference as reference
+
+    rng = np.random.default_rng(17)
+    for mask in _random_masks(rng, 600):
+        ink = mask * rng.uniform(0.5, 1.0, mask.shape)
+        if not ink.any():
+            continue
+        width = reference.stroke_width(ink)
+        assert fast.stroke_width(ink) == width
+        low, high = fast._stroke_width_bounds(ink, lambda low, high: True, checks=(2, 3))
+        assert low <= width <= high
+
+
+def test_disk_filters_match_scipy_grey_dilation_and_erosion():
+    from model import preprocess as fast
+
+    rng = np.random.default_rng(18)
+    for _ in range(200):
+        h, w = (int(v) for v in rng.integers(1, 60, 2))
+        img = rng.random((h, w)) * (rng.random((h, w)) < 0.6)
+        radius = float(rng.uniform(0.05, 12))
+        r = int(np.ceil(radius))
+        assert fast._disk_rows(radius) == [int(n - 1) // 2 for n in fast._disk(radius).sum(axis=1)]
+        footprint = fast._disk(radius)
+        np.testing.assert_array_equal(
+            fast._disk_filter(fast._pad(img, 2 * r + 1), radius, np.maximum),
+            ndimage.grey_dilation(np.pad(img, r + 1), footprint=footprint),
+        )
+        if r <= min(h, w):  # as in normalise_width (SciPy reads garbage beyond one reflection)
+            np.testing.assert_array_equal(
+                fast._disk_filter(np.pad(img, r, mode="symmetric"), radius, np.minimum),
+                ndimage.grey_erosion(img, footprint=footprint),
+            )
+
+
 def test_small_helpers_match_what_they_replace():
     from model import preprocess as fast
     from tests.model import preprocess_reference as reference
@@ -276,5 +326,7 @@ def test_small_helpers_match_what_they_replace():
         if rng.random() < 0.3:
             border[:] = border[0]
         assert fast._ByteBorder(border).median() == float(np.median(border / 255))
+        squares = rng.integers(0, int(rng.choice([3, 30, 3000])), int(rng.integers(1, 40)))
+        assert fast._median_root(squares) == float(np.median(np.sqrt(squares.astype(float))))
     img = rng.random((17, 23))
     assert fast._centre_of_mass(img) == ndimage.center_of_mass(img)
