@@ -34,9 +34,11 @@ def _polygon(rng: np.random.Generator, h: int, w: int, size: float) -> list[tupl
     return [(cx + r * np.cos(a), cy + r * np.sin(a)) for a, r in zip(angles, radius, strict=True)]
 
 
-def _ink_map(rng: np.random.Generator, h: int, w: int, kind: str) -> np.ndarray:
-    """Float ink coverage in [0, 1] for one drawing of ``kind``, anti-aliased or not."""
-    ss = int(rng.choice([1, 2, 4 if max(h, w) <= 300 else 2]))  # supersampling; 1: aliased lines
+def _ink_map(rng: np.random.Generator, h: int, w: int, kind: str, ss: int | None = None) -> np.ndarray:
+    """Float ink coverage in [0, 1] for one drawing of ``kind``, drawn ``ss`` x finer and
+    box-filtered (anti-aliased; 1: aliased), by default at random."""
+    if ss is None:
+        ss = int(rng.choice([1, 2, 4 if max(h, w) <= 300 else 2]))
     img = Image.new("L", (w * ss, h * ss), 0)
     draw = ImageDraw.Draw(img)
     side = min(h, w)
@@ -144,7 +146,7 @@ def random_page(rng: np.random.Generator) -> tuple[np.ndarray, str]:
 
 
 def typical_page(rng: np.random.Generator, size: int, dataset: str) -> np.ndarray:
-    """What the live canvas sends: dark ink on a white ``size`` x ``size`` uint8 page.
+    """What the live canvas sends: anti-aliased dark ink on a white ``size`` x ``size`` uint8 page.
 
     Digits: a few strokes, thin mouse lines to fat marker strokes. Clothing: a filled
     silhouette, an outline, or strokes.
@@ -153,5 +155,5 @@ def typical_page(rng: np.random.Generator, size: int, dataset: str) -> np.ndarra
         kind = str(rng.choice(["strokes", "strokes", "thin", "fat"]))
     else:
         kind = str(rng.choice(["silhouette", "outline", "strokes"]))
-    ink = _ink_map(rng, size, size, kind)
+    ink = _ink_map(rng, size, size, kind, ss=4)  # the canvas paints anti-aliased
     return np.rint(255 * (1.0 - ink)).astype(np.uint8)
