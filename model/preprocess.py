@@ -14,6 +14,12 @@ The steps follow how each data set was made:
 Before fitting, the ink is found whatever its polarity (dark on light, light on dark, opaque
 on transparent), and the stroke width is brought into the range the training data has, so a
 thin mouse line and a fat marker both look like training data.
+
+The code is tuned for speed (it runs on every stroke), but gives what the plain version did,
+which the shipped models were trained on: every step computes the same numbers, and the one
+that rounds differently (_banded_area_resize) hands any drawing whose thresholds it cannot
+settle back to the old sums. tests/model/preprocess_reference.py keeps the plain version to
+prove it.
 """
 
 from __future__ import annotations
@@ -332,13 +338,13 @@ def _bounds_from_near(squares: np.ndarray, d2: np.ndarray, done: int) -> tuple[f
     ridge (a neighbour that far stops it being one either way). The farther ridge pixels are
     at least one (the farthest pixel of all), at most all the far pixels, and lie beyond the
     near ones: the median is least with one at done + 1, and greatest with all of them at
-    infinity (here _FAR, whose root, 141, is beyond any width that matters).
+    infinity (which leaves no upper bound once they are as many as the near ridges).
     """
     reach = (done + 1) ** 2
     near = squares[squares < reach]
     low = _median_root(np.append(near, reach))
     far = int(np.count_nonzero(d2 >= reach))
-    # With at least as many far pixels as near ridges, the middle can be a far one: no bound.
+    # (Fewer far pixels than near ridges: the middle is a near ridge, never one of the _FARs.)
     high = math.inf if far >= near.size else _median_root(np.append(near, np.full(far, _FAR)))
     return float(2.0 * low - 1.0), float(2.0 * high - 1.0)
 
