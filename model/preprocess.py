@@ -317,6 +317,9 @@ def _stroke_width_bounds(ink: np.ndarray, settles=None, checks=()) -> tuple[floa
     tried after the offsets in ``checks`` too, so that the loop can stop early.
     """
     mask = _stroke_mask(ink)
+    if _one_pixel_thin(mask):
+        # Every ink pixel touches the paper: all are ridges at distance 1 (a thin mouse line).
+        return 1.0, 1.0
     g2, d2 = _column_squares(mask, ink.shape[1] + 2)
     done = 0
     for last in (*checks, _REACH):
@@ -329,6 +332,19 @@ def _stroke_width_bounds(ink: np.ndarray, settles=None, checks=()) -> tuple[floa
         if last == _REACH or (settles is not None and settles(*bounds)):
             return bounds
     raise AssertionError("unreachable")
+
+
+def _one_pixel_thin(mask: np.ndarray) -> bool:
+    """Whether there is ink and no ink pixel has ink on all four sides (laid end to end, as
+    _column_squares has them: the paper border keeps rows apart)."""
+    flat = mask.ravel()
+    row = mask.shape[1]
+    inner = flat[row:-row]
+    if not inner.any():
+        return False
+    surrounded = inner & flat[row - 1 : -row - 1] & flat[row + 1 : flat.size - row + 1]
+    surrounded &= flat[: -2 * row] & flat[2 * row :]
+    return not surrounded.any()
 
 
 def _bounds_from_near(squares: np.ndarray, d2: np.ndarray, done: int) -> tuple[float, float]:
@@ -412,9 +428,9 @@ def _column_squares(mask: np.ndarray, width: int) -> tuple[np.ndarray, np.ndarra
     not mix. g is capped at _REACH + 2, so that int16 holds everything: a capped column only
     ever offers (_REACH + 2)^2 or more, beyond what _add_offsets settles.
     """
-    g = np.minimum(_column_distance(mask), _REACH + 2).astype(np.int16)
-    g2 = g * g
-    g2[:, width:] = _FAR
+    g = np.minimum(_column_distance(mask[:, :width]), _REACH + 2).astype(np.int16)
+    g2 = np.full(mask.shape, _FAR, np.int16)
+    np.multiply(g, g, out=g2[:, :width])
     d2 = g2.copy()
     d2[:, width:] = 0
     return g2, d2
