@@ -151,11 +151,12 @@ def engine_rows(engine, runs: int) -> tuple[list[Row], dict]:
     """One forward pass on LiteRT, and ``preprocess`` of a full page, for both data sets."""
     from model.preprocess import preprocess
 
-    x = preprocess(digit_page(), "mnist")
+    pages = {"digit": digit_page(), "coat": coat_page(), "big": digit_page(400)}
+    x = preprocess(pages["digit"], "mnist")
     run_ms = _median_ms(lambda: engine.run(x), runs)
-    digits = _median_ms(lambda: preprocess(digit_page(), "mnist"), runs // 3)
-    clothing = _median_ms(lambda: preprocess(coat_page(), "fashion"), runs // 3)
-    big = _median_ms(lambda: preprocess(digit_page(400), "mnist"), runs // 3)
+    digits = _median_ms(lambda: preprocess(pages["digit"], "mnist"), runs // 3)
+    clothing = _median_ms(lambda: preprocess(pages["coat"], "fashion"), runs // 3)
+    big = _median_ms(lambda: preprocess(pages["big"], "mnist"), runs // 3)
     rows = [
         Row(f"one forward pass, every output (Engine.run on LiteRT, median of {runs})",
             f"{run_ms:.3f} ms", "<= 0.25 ms", run_ms <= 0.25),
