@@ -10,6 +10,8 @@ map runs through ColorBrewer's RdBu anchors, blue for negative, white at zero, r
 
 from __future__ import annotations
 
+import functools
+
 import numpy as np
 
 GRID = 8  # a layer's 64 maps are shown as 8 x 8
@@ -166,18 +168,41 @@ def cell_at(x: float, y: float, map_shape: tuple[int, int], grid: int = GRID, ga
     return gy * grid + gx, row, col
 
 
+@functools.lru_cache(maxsize=8)
+def _grid_gather(h: int, w: int, n: int) -> np.ndarray:
+    """For an (h, w, n) layer: each mosaic pixel's flat index into the layer's maps, or h*w*n (one
+    past the end) in the gaps. The mosaic is then one gather per drawing, not a tiling."""
+    flat = np.arange(h * w * n, dtype=np.int32).reshape(h, w, n)
+    gather, mask = tile(flat, fill=h * w * n)
+    gather[~mask] = h * w * n
+    gather = np.ascontiguousarray(gather)
+    gather.setflags(write=False)
+    return gather
+
+
+# Viridis with an opaque alpha, and a 257th entry, transparent, for the gaps between maps; as
+# one uint32 per entry, so that a look-up moves four bytes at once (eight times faster).
+_VIRIDIS_RGBA = np.ascontiguousarray(np.concatenate(
+    [np.hstack([VIRIDIS, np.full((256, 1), 255, np.uint8)]), np.zeros((1, 4), np.uint8)]
+)).view(np.uint32).ravel()
+_VIRIDIS_RGBA.setflags(write=False)
+
+
 def feature_grid(maps: np.ndarray) -> np.ndarray:
     """One layer's (H, W, 64) activations -> an (h, w, 4) RGBA uint8 mosaic, coloured by viridis.
 
     All 64 maps share one scale (the layer's largest activation), so a weak map looks weak;
-    the gaps are transparent and show the widget's own background.
+    the gaps are transparent and show the widget's own background. Runs for four layers on
+    every stroke: a cached gather instead of a reshape-and-tile, one table look-up for colour
+    and alpha together.
     """
     maps = np.asarray(maps, np.float32)
-    indices, mask = tile(to_indices(maps, 0.0, float(maps.max(initial=0.0))))
-    rgba = np.empty((*indices.shape, 4), np.uint8)
-    rgba[:, :, :3] = VIRIDIS[indices]
-    rgba[:, :, 3] = np.where(mask, 255, 0)
-    return rgba
+    h, w, n = maps.shape
+    indices = np.empty(h * w * n + 1, np.uint16)
+    indices[:-1] = to_indices(maps, 0.0, float(maps.max(initial=0.0))).ravel()
+    indices[-1] = 256  # the gaps' transparent entry
+    gather = _grid_gather(h, w, n)
+    return _VIRIDIS_RGBA[indices[gather]].view(np.uint8).reshape(*gather.shape, 4)
 
 
 def mosaic_for_export(rgba: np.ndarray, min_cell: int = 48) -> np.ndarray:

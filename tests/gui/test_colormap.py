@@ -101,3 +101,18 @@ def test_exported_mosaics_are_enlarged_with_white_gaps(size, cell):
     assert rgb.shape == (rgba.shape[0] * factor, rgba.shape[1] * factor, 3)
     assert tuple(rgb[0, 0]) == (10, 20, 30)
     assert tuple(rgb[size * factor, 0]) == (255, 255, 255)  # the first gap row
+
+
+@pytest.mark.parametrize("shape", [(26, 26, 64), (13, 13, 64), (11, 11, 64), (5, 5, 64)])
+def test_every_map_pixel_of_the_grid_is_its_activation_coloured_on_the_layer_scale(shape):
+    maps = np.maximum(np.random.default_rng(sum(shape)).normal(size=shape), 0).astype(np.float32)
+    rgba = feature_grid(maps)
+    h, w, _ = shape
+    assert rgba.shape == (8 * (h + 1) - 1, 8 * (w + 1) - 1, 4) and rgba.dtype == np.uint8
+    top = maps.max()
+    for k in (0, 9, 37, 63):  # map k sits at row k // 8, column k % 8
+        cell = rgba[(k // 8) * (h + 1):(k // 8) * (h + 1) + h, (k % 8) * (w + 1):(k % 8) * (w + 1) + w]
+        expected = VIRIDIS[np.clip(maps[:, :, k] * (255.0 / top) + 0.5, 0, 255).astype(np.uint8)]
+        np.testing.assert_array_equal(cell[..., :3], expected)
+        assert (cell[..., 3] == 255).all()
+    assert (rgba[h, :, 3] == 0).all() and (rgba[:, w, 3] == 0).all()  # the gaps show through
