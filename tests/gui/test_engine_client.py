@@ -3,6 +3,7 @@
 import threading
 
 import numpy as np
+import pytest
 
 from gui.engine_client import EngineClient
 
@@ -28,47 +29,42 @@ def test_the_current_datasets_model_loads_before_the_others(qtbot):
     assert loader.loaded[:2] == ["fashion", "mnist"]
 
 
-def test_results_for_old_drawings_are_dropped(qtbot):
-    loader = FakeLoader()
-    gate = threading.Event()
+@pytest.fixture
+def held():
+    """A client whose mnist engine holds every call until ``gate`` is set: (client, loader,
+    gate, the results shown). Shut down at the end."""
+    loader, gate, shown = FakeLoader(), threading.Event(), []
     loader.predictors["mnist"].gate = gate
     client = EngineClient(loader, "mnist")
-    shown = []
     client.sig_result_ready.connect(shown.append)
-    try:
-        client.preload(["mnist"])
-        first = client.submit(_page_with_a_bar())
-        qtbot.waitUntil(loader.predictors["mnist"].started.is_set)
-        second = client.submit(_page_with_a_bar()[::-1].copy())
-        third = client.submit(_page_with_a_bar().T.copy())
-        gate.set()
-        qtbot.waitUntil(lambda: bool(shown) and shown[-1].seq == third)
-        qtbot.wait(50)
-    finally:
-        gate.set()
-        client.shutdown()
+    yield client, loader, gate, shown
+    gate.set()
+    client.shutdown()
+
+
+def test_results_for_old_drawings_are_dropped(qtbot, held):
+    client, loader, gate, shown = held
+    client.preload(["mnist"])
+    first = client.submit(_page_with_a_bar())
+    qtbot.waitUntil(loader.predictors["mnist"].started.is_set)
+    second = client.submit(_page_with_a_bar()[::-1].copy())
+    third = client.submit(_page_with_a_bar().T.copy())
+    gate.set()
+    qtbot.waitUntil(lambda: bool(shown) and shown[-1].seq == third)
+    qtbot.wait(50)
     assert [r.seq for r in shown] == [third]  # neither the stale first nor the dropped second
     assert first < second < third
 
 
-def test_answers_for_the_other_dataset_are_dropped_after_a_switch(qtbot):
-    loader = FakeLoader()
-    gate = threading.Event()
-    loader.predictors["mnist"].gate = gate
-    client = EngineClient(loader, "mnist")
-    shown = []
-    client.sig_result_ready.connect(shown.append)
-    try:
-        client.submit(_page_with_a_bar())
-        qtbot.waitUntil(loader.predictors["mnist"].started.is_set)
-        client.set_dataset("fashion")
-        gate.set()
-        newest = client.submit(_page_with_a_bar())
-        qtbot.waitUntil(lambda: bool(shown))
-        qtbot.wait(50)
-    finally:
-        gate.set()
-        client.shutdown()
+def test_answers_for_the_other_dataset_are_dropped_after_a_switch(qtbot, held):
+    client, loader, gate, shown = held
+    client.submit(_page_with_a_bar())
+    qtbot.waitUntil(loader.predictors["mnist"].started.is_set)
+    client.set_dataset("fashion")
+    gate.set()
+    newest = client.submit(_page_with_a_bar())
+    qtbot.waitUntil(lambda: bool(shown))
+    qtbot.wait(50)
     assert [(r.seq, r.dataset) for r in shown] == [(newest, "fashion")]
 
 
