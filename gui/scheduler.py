@@ -20,6 +20,7 @@ touches a widget; the view only submits it and handles the answer.
 from __future__ import annotations
 
 import itertools
+import sys
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -92,11 +93,18 @@ class _Lane(QObject):
         self.thread.start()
 
 
+# The worker threads share the GIL with the GUI thread, and Qt's calls release it: a GUI thread
+# that emits or paints while a job runs Python waits for the interpreter's switch interval to get
+# it back. Python's default of 5 ms is a dropped frame per stroke; a tenth of it is not.
+SWITCH_INTERVAL_S = 0.0005
+
+
 class Scheduler(QObject):
     """Runs plain functions on worker threads, newest request per slot winning."""
 
     def __init__(self, lanes: tuple[str, ...] = ("live",), parent: QObject | None = None):
         super().__init__(parent)
+        sys.setswitchinterval(min(sys.getswitchinterval(), SWITCH_INTERVAL_S))
         self._ids = itertools.count(1)
         self._newest: dict[str, int] = {}  # slot -> the id of the newest job asked of it
         self._jobs: dict[int, Job] = {}  # running or waiting

@@ -282,6 +282,8 @@ class Canvas(QWidget):
         """Lay an (H, W, 4) uint8 RGBA picture over the page rectangle ``rect`` (page pixels),
         stretched to fit; None removes it. The drawing is untouched."""
         if rgba is None or rect is None:
+            if self._overlay is None:
+                return  # nothing to take away: every stroke asks, and a repaint costs a frame
             self._overlay = None
         else:
             pixels = np.ascontiguousarray(rgba, np.uint8)

@@ -68,6 +68,8 @@ class InputView(QWidget):
     def set_overlay(self, rgba: np.ndarray | None) -> None:
         """Lay an (H, W, 4) uint8 RGBA picture over the pixels (stretched); None removes it."""
         if rgba is None:
+            if self._overlay is None:
+                return  # nothing to take away: every stroke asks, and a repaint costs a frame
             self._overlay = None
         else:
             pixels = np.ascontiguousarray(rgba, np.uint8)

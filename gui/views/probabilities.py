@@ -34,6 +34,8 @@ class ProbabilityChart(QWidget):
         self._names = names
         self._cnn: np.ndarray | None = None
         self._dense: np.ndarray | None = None
+        self._layout_key: tuple | None = None
+        self._layout: tuple[QFont, float, float] | None = None
         self.version = 0
         self.painted_version = 0
 
@@ -61,18 +63,28 @@ class ProbabilityChart(QWidget):
         self.version += 1
         self.update()
 
+    def _text_layout(self) -> tuple[QFont, float, float]:
+        """(the bold font, the names' column width, a percentage's width): measured once per
+        font and class names, not on every repaint of every stroke."""
+        key = (self.font().key(), self._names)
+        if self._layout_key != key:
+            bold = QFont(self.font())
+            bold.setBold(True)
+            metrics = QFontMetricsF(bold)
+            self._layout = (bold, max(metrics.horizontalAdvance(n) for n in self._names) + 8,
+                            metrics.horizontalAdvance("100.0%") + 6)
+            self._layout_key = key
+        return self._layout
+
     def paintEvent(self, event: QPaintEvent) -> None:
         palette = self.palette()
-        bold = QFont(self.font())
-        bold.setBold(True)
-        metrics = QFontMetricsF(bold)
-        name_width = max(metrics.horizontalAdvance(n) for n in self._names) + 8
-        column = metrics.horizontalAdvance("100.0%") + 6
+        bold, name_width, column = self._text_layout()
         columns = 1 if self._dense is None else 2
         row_height = self.height() / len(self._names)
         bar_left = name_width
         bar_width = max(self.width() - name_width - columns * column, 10.0)
         top = self.top_class()
+        top_colour, bar_colour = self._top_colour(), self._bar_colour()
         with QPainter(self) as painter:
             for i, name in enumerate(self._names):
                 y = i * row_height
@@ -85,7 +97,7 @@ class ProbabilityChart(QWidget):
                 painter.fillRect(track, palette.color(QPalette.ColorRole.Base))
                 if self._cnn is None:
                     continue
-                bars = [(self._cnn[i], self._top_colour() if is_top else self._bar_colour())]
+                bars = [(self._cnn[i], top_colour if is_top else bar_colour)]
                 if self._dense is not None:
                     bars.append((self._dense[i], DENSE_COLOUR))
                 height = track.height() / len(bars)
