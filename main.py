@@ -32,7 +32,9 @@ class Parser(argparse.ArgumentParser):
         self.commands: dict[str, Parser] = {}  # its sub-command parsers, by name
 
     def error(self, message: str):
-        self.exit(2, f"{self.prog}: error: {message} (see: {self.prog} --help)\n")
+        from model.errors import printable  # an argument may hold a newline: still one line
+
+        self.exit(2, f"{self.prog}: error: {printable(message)} (see: {self.prog} --help)\n")
 
 
 def build_parser() -> Parser:

@@ -12,7 +12,11 @@ from collections.abc import Callable
 
 
 def error(message: str) -> None:
-    print(f"error: {message}", file=sys.stderr)
+    """``error: message`` on stderr, as one line whatever the message holds (a file's name may
+    hold a newline: it must not forge a second ``error:`` line)."""
+    from model.errors import printable
+
+    print(f"error: {printable(message)}", file=sys.stderr)
 
 
 def run(command: Callable[..., int], args) -> int:

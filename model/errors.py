@@ -15,3 +15,10 @@ def one_line(exc: BaseException, limit: int = 300) -> str:
     text = str(exc).strip()
     line = text.splitlines()[0].strip() if text else type(exc).__name__
     return line if len(line) <= limit else line[: limit - 3] + "..."
+
+
+def printable(text: str) -> str:
+    """``text`` with every character that is not printable escaped as Python writes it (a newline
+    as ``\\n``, an escape as ``\\x1b``), so that a file name can never start a second line or
+    drive the terminal; ordinary names, accented ones included, are left as they are."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in text)

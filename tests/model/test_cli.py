@@ -66,6 +66,14 @@ def test_predict_reports_bad_files_one_line_each_and_goes_on(redrawn_digits, tmp
     assert [json.loads(line)["file"] for line in proc.stdout.splitlines()] == [str(good)]
 
 
+def test_a_newline_in_a_file_name_cannot_forge_a_second_error_line(tmp_path, redrawn_digits):
+    forged = tmp_path / "a.png\nerror: b.png: forged"
+    proc = run("predict", str(forged), str(redrawn_digits[0][0]))
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [f"error: {tmp_path}/a.png\\nerror: b.png: forged: no such file"]
+    assert len(proc.stdout.splitlines()) == 1
+
+
 def test_evaluate_json_reports_dataset_n_accuracy(tmp_path):
     proc = run("evaluate", "--dataset", "fashion", "--arch", "dense", "--json",
                "--confusion", str(tmp_path / "c.png"))
