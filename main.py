@@ -37,6 +37,27 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {printable(message)} (see: {self.prog} --help)\n")
 
 
+def whole_number(low: int, high: int | None = None, name: str = "a whole number"):
+    """An argparse type: an int from ``low`` to ``high`` (no upper bound if None), else a
+    one-line usage error before any work starts."""
+    span = f"from {low:,} to {high:,}" if high is not None else f"of at least {low:,}"
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"invalid int value: {text!r}") from None
+        if value < low or (high is not None and value > high):
+            raise argparse.ArgumentTypeError(f"{name} {span} is needed, not {value}")
+        return value
+
+    return parse
+
+
+SEED = whole_number(0, 2**32 - 1, "a seed")  # NumPy's seeds are unsigned 32-bit numbers
+AT_LEAST_ONE = whole_number(1)
+
+
 def build_parser() -> Parser:
     from model.datasets import DATASET_NAMES
     from model.version import version
@@ -84,10 +105,10 @@ def _add_train(commands, dataset_names) -> None:
     train = _command(commands, "train", "train a model", "model.training.cli:train")
     train.add_argument("--dataset", choices=dataset_names, required=True)
     train.add_argument("--arch", choices=ARCHS, default="cnn")
-    train.add_argument("--epochs", type=int, help="default: the stage's schedule")
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--epochs", type=AT_LEAST_ONE, help="default: the stage's schedule")
+    train.add_argument("--seed", type=SEED, default=0, help="0 to 2**32 - 1 (default 0)")
     train.add_argument("--out", type=Path, help="the .keras file (default: the shipped one)")
-    train.add_argument("--limit", type=int, help="train on the first N training images only")
+    train.add_argument("--limit", type=AT_LEAST_ONE, help="train on the first N training images only")
     train.add_argument("--init", type=Path, help="start from this trained model (a later stage)")
     train.add_argument("--stage", choices=STAGE_NAMES, default=BASE,
                        help="the recipe's schedule: " + "; ".join(stages))
@@ -127,7 +148,8 @@ def _add_bench(commands) -> None:
     what = bench.add_subparsers(dest="what", metavar="WHAT", title="benchmarks", required=True)
     bench.commands = what.choices
     accuracy = what.add_parser("accuracy", help="the shipped CNNs on drawn-style test sets")
-    accuracy.add_argument("--n", type=int, default=10000, help="test images per set")
+    accuracy.add_argument("--n", type=whole_number(1, 10_000), default=10_000,
+                          help="test images per set (1 to 10,000; default all 10,000)")
     accuracy.add_argument("--json", action="store_true")
     accuracy.set_defaults(handler="model.training.cli:bench_accuracy")
     # The GUI benchmark reads its own options (gui/devtools/bench.py): they are passed on.

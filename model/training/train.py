@@ -60,15 +60,18 @@ def train(
     import tensorflow as tf
 
     recipe = recipe or RECIPES[dataset][arch]
-    epochs = epochs or recipe.schedule.epochs
+    epochs = recipe.schedule.epochs if epochs is None else epochs
     out = Path(out) if out else paths.model_path(dataset, arch)
     if out.suffix != ".keras":
         raise ValueError(f"--out must end in .keras, not {out.name!r}")
+    for name, value in (("epochs", epochs), ("limit", limit)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
 
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()
     ds = datasets.load(dataset)
-    if limit:
+    if limit is not None:
         recipe = limited(recipe, limit)
     data = training_data(ds, recipe, seed, limit, log)
     log(f"training {arch} on {len(data.x)} images ({data.originals} {dataset} + sketches), {epochs} epochs")

@@ -185,6 +185,20 @@ def test_an_unknown_command_is_one_line_and_exit_status_2():
     (("bench", "accuracy", "--n", "x"), "main.py bench accuracy: error: argument --n: invalid int"),
     (("--dataset", "fashion", "predict", "x.png"),
      "main.py: error: --dataset before predict is the app's option"),
+    (("train", "--dataset", "mnist", "--epochs", "0"),
+     "main.py train: error: argument --epochs: a whole number of at least 1 is needed, not 0"),
+    (("train", "--dataset", "mnist", "--epochs", "-1", "--limit", "100"),
+     "main.py train: error: argument --epochs: a whole number of at least 1 is needed, not -1"),
+    (("train", "--dataset", "mnist", "--limit", "0"),
+     "main.py train: error: argument --limit: a whole number of at least 1 is needed, not 0"),
+    (("train", "--dataset", "mnist", "--seed", "-1"),
+     "main.py train: error: argument --seed: a seed from 0 to 4,294,967,295 is needed, not -1"),
+    (("train", "--dataset", "mnist", "--seed", "99999999999"),
+     "main.py train: error: argument --seed: a seed from 0 to 4,294,967,295 is needed"),
+    (("bench", "accuracy", "--n", "0"),
+     "main.py bench accuracy: error: argument --n: a whole number from 1 to 10,000 is needed, not 0"),
+    (("bench", "accuracy", "--n", "-1"),
+     "main.py bench accuracy: error: argument --n: a whole number from 1 to 10,000 is needed"),
 ])
 def test_a_bad_value_is_one_line_and_exit_status_2(args, message):
     proc = run(*args)
