@@ -107,7 +107,9 @@ def _add_train(commands, dataset_names) -> None:
     train.add_argument("--arch", choices=ARCHS, default="cnn")
     train.add_argument("--epochs", type=AT_LEAST_ONE, help="default: the stage's schedule")
     train.add_argument("--seed", type=SEED, default=0, help="0 to 2**32 - 1 (default 0)")
-    train.add_argument("--out", type=Path, help="the .keras file (default: the shipped one)")
+    train.add_argument("--out", type=Path,
+                       help="the .keras file (default: out/DATASET_ARCH.keras, with _STAGE after "
+                            "a later stage; the shipped models only when named here)")
     train.add_argument("--limit", type=AT_LEAST_ONE, help="train on the first N training images only")
     train.add_argument("--init", type=Path, help="start from this trained model (a later stage)")
     train.add_argument("--stage", choices=STAGE_NAMES, default=BASE,

@@ -20,13 +20,13 @@ def error(message: str) -> None:
 
 
 def run(command: Callable[..., int], args) -> int:
-    """``command(args)``; a data or model problem is one line on stderr and exit status 2."""
+    """``command(args)``; a data, model or output problem is one line on stderr and exit status 2."""
     from model.datasets import DataError
-    from model.inference import ModelError
+    from model.errors import ModelError, OutputError
 
     try:
         return command(args)
-    except (DataError, ModelError) as exc:
+    except (DataError, ModelError, OutputError) as exc:
         error(str(exc))
         return 2
     except KeyboardInterrupt:

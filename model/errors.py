@@ -7,6 +7,10 @@ class ModelError(Exception):
     """A model file is missing, corrupt, unsafe or not the network Sketchscope expects."""
 
 
+class OutputError(Exception):
+    """A file cannot be written where the user asked (a folder, a read-only place)."""
+
+
 def one_line(exc: BaseException, limit: int = 300) -> str:
     """The first line of ``exc``'s message (its type's name when it has none), cut to ``limit``.
 

@@ -48,14 +48,21 @@ def quiet_tensorflow() -> None:
 CHANNELS = 64
 
 
-def load_keras_model(path: str | os.PathLike) -> keras.Model:
-    """Load a ``.keras`` file with safe mode on; every failure is a one-line ModelError."""
+def check_model_file(path: str | os.PathLike) -> Path:
+    """``path`` if it is a ``.keras`` archive of plausible size, checked without TensorFlow
+    (milliseconds: before a long run that would load it at its end); else a one-line ModelError."""
     path = Path(path)
     if not path.is_file():
         raise ModelError(f"{path}: no such model file")
     if path.suffix != ".keras":
         raise ModelError(f"{path}: not a .keras model file")
     check_archive(path)  # before Keras inflates anything
+    return path
+
+
+def load_keras_model(path: str | os.PathLike) -> keras.Model:
+    """Load a ``.keras`` file with safe mode on; every failure is a one-line ModelError."""
+    path = check_model_file(path)
     quiet_tensorflow()
     import keras
 

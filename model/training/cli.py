@@ -19,22 +19,38 @@ def data(args) -> int:
     return 0
 
 
+def default_out(dataset: str, arch: str, stage: str) -> Path:
+    """Where ``train`` writes when no --out is given: ``out/<dataset>_<arch>.keras`` (with
+    ``_<stage>`` after a later stage, so that a stage never overwrites the one it started from),
+    never the shipped models: those are replaced only when --out names them."""
+    from model.training.recipes import BASE
+
+    return Path("out") / f"{dataset}_{arch}{'' if stage == BASE else '_' + stage}.keras"
+
+
 def train(args) -> int:
-    """``train``: one stage of a recipe; prints the model card."""
+    """``train``: one stage of a recipe; prints the model card. Every argument is checked before
+    any work: the recipe, the models it starts from, and that --out can be written."""
+    from model.atomic import check_writable
+    from model.keras_net import check_model_file
+    from model.training.recipes import recipe_for
     from model.training.train import train as train_model
 
-    if args.out is not None and args.out.suffix != ".keras":
-        error(f"--out must end in .keras: {args.out}")
+    out = args.out or default_out(args.dataset, args.arch, args.stage)
+    if out.suffix != ".keras":
+        error(f"--out must end in .keras: {out}")
         return 2
-    from model.training.recipes import recipe_for
-
     try:
         recipe = recipe_for(args.dataset, args.arch, args.stage, teachers=args.teacher)
     except ValueError as exc:
         error(str(exc))
         return 2
+    for model in [args.init, *(args.teacher or [])]:
+        if model is not None:
+            check_model_file(model)  # ModelError: one line, exit status 2
+    check_writable(out)  # OutputError, before hours of training rather than after
     result = train_model(
-        args.dataset, args.arch, epochs=args.epochs, seed=args.seed, out=args.out, limit=args.limit,
+        args.dataset, args.arch, epochs=args.epochs, seed=args.seed, out=out, limit=args.limit,
         recipe=recipe, init=args.init,
     )
     print(json.dumps(result.card))

@@ -40,9 +40,10 @@ class TrainingData:
 def train(
     dataset: str,
     arch: str = "cnn",
+    *,
+    out: str | Path,
     epochs: int | None = None,
     seed: int = 0,
-    out: str | Path | None = None,
     limit: int | None = None,
     recipe: Recipe | None = None,
     init: str | Path | None = None,
@@ -51,22 +52,23 @@ def train(
 ) -> TrainResult:
     """Train ``arch`` on ``dataset`` and write ``out`` (.keras) plus its JSON model card.
 
-    ``limit`` trains on the first ``limit`` training images (tests use small slices); the test
-    accuracy in the card is always measured on the full 10,000-image test split. ``init``
-    starts from a trained model's weights instead of fresh ones (a later stage).
+    ``out`` has no default: the shipped models are written only when a caller names them.
+    ``epochs`` (None: the recipe's) and ``limit`` are at least 1; ``limit`` trains on the first
+    ``limit`` training images (tests use small slices); the test accuracy in the card is always
+    measured on the full 10,000-image test split. ``init`` starts from a trained model's
+    weights instead of fresh ones (a later stage).
     """
-    quiet_tensorflow()
-    import keras
-    import tensorflow as tf
-
     recipe = recipe or RECIPES[dataset][arch]
     epochs = recipe.schedule.epochs if epochs is None else epochs
-    out = Path(out) if out else paths.model_path(dataset, arch)
+    out = Path(out)
     if out.suffix != ".keras":
         raise ValueError(f"--out must end in .keras, not {out.name!r}")
     for name, value in (("epochs", epochs), ("limit", limit)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    quiet_tensorflow()
+    import keras
+    import tensorflow as tf
 
     keras.utils.set_random_seed(seed)
     tf.config.experimental.enable_op_determinism()

@@ -66,14 +66,6 @@ def test_predict_reports_bad_files_one_line_each_and_goes_on(redrawn_digits, tmp
     assert [json.loads(line)["file"] for line in proc.stdout.splitlines()] == [str(good)]
 
 
-def test_a_newline_in_a_file_name_cannot_forge_a_second_error_line(tmp_path, redrawn_digits):
-    forged = tmp_path / "a.png\nerror: b.png: forged"
-    proc = run("predict", str(forged), str(redrawn_digits[0][0]))
-    assert proc.returncode == 1
-    assert proc.stderr.splitlines() == [f"error: {tmp_path}/a.png\\nerror: b.png: forged: no such file"]
-    assert len(proc.stdout.splitlines()) == 1
-
-
 def test_evaluate_json_reports_dataset_n_accuracy(tmp_path):
     proc = run("evaluate", "--dataset", "fashion", "--arch", "dense", "--json",
                "--confusion", str(tmp_path / "c.png"))
@@ -82,6 +74,14 @@ def test_evaluate_json_reports_dataset_n_accuracy(tmp_path):
     assert result["dataset"] == "fashion" and result["n"] == 10000
     assert 0.85 < result["accuracy"] <= 1.0
     assert (tmp_path / "c.png").is_file()
+
+
+def test_a_newline_in_a_file_name_cannot_forge_a_second_error_line(tmp_path, redrawn_digits):
+    forged = tmp_path / "a.png\nerror: b.png: forged"
+    proc = run("predict", str(forged), str(redrawn_digits[0][0]))
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines() == [f"error: {tmp_path}/a.png\\nerror: b.png: forged: no such file"]
+    assert len(proc.stdout.splitlines()) == 1
 
 
 def test_bad_model_file_gives_a_one_line_error(tmp_path):
@@ -96,6 +96,47 @@ def test_train_refuses_an_output_that_is_not_keras():
     proc = run("train", "--dataset", "mnist", "--out", "weights.h5")
     assert proc.returncode == 2 and "must end in .keras" in proc.stderr
     assert not (ROOT / "weights.h5").exists()
+
+
+def test_train_writes_under_out_by_default_and_never_the_shipped_models(tmp_path):
+    shipped = paths.model_path("mnist", "dense")
+    before = {p: datasets.sha256_file(p) for p in shipped.parent.iterdir()}
+    proc = subprocess.run([sys.executable, str(ROOT / "main.py"), "train", "--dataset", "mnist",
+                           "--arch", "dense", "--epochs", "1", "--limit", "100"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-500:]
+    assert {p: datasets.sha256_file(p) for p in shipped.parent.iterdir()} == before
+    written = sorted(p.name for p in (tmp_path / "out").iterdir())
+    assert written == ["mnist_dense.json", "mnist_dense.keras", "mnist_dense.tflite"]
+    assert json.loads(proc.stdout.splitlines()[-1])["epochs"] == 1
+
+
+@pytest.mark.parametrize("where, message", [
+    ("folder.keras", "is a folder, not a file name"),
+    ("a-file/m.keras", "cannot write there (" ),
+])
+def test_train_refuses_an_output_it_cannot_write_before_training(tmp_path, where, message):
+    (tmp_path / "folder.keras").mkdir()
+    (tmp_path / "a-file").write_text("not a folder")
+    out = tmp_path / where
+    proc = run("train", "--dataset", "mnist", "--arch", "dense", "--epochs", "1", "--limit", "100",
+               "--out", str(out))
+    assert proc.returncode == 2 and proc.stdout == "", proc.stdout[-300:]  # nothing trained
+    assert proc.stderr == f"error: {out}: {message}" + proc.stderr.split(message, 1)[1]
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a-file", "folder.keras"]
+    assert list((tmp_path / "folder.keras").iterdir()) == []
+
+
+def test_train_checks_the_models_it_starts_from_before_training(tmp_path):
+    (tmp_path / "not-a-model.keras").write_text("hello")
+    for extra in (("--init", str(tmp_path / "missing.keras")),
+                  ("--init", str(tmp_path / "not-a-model.keras"))):
+        proc = run("train", "--dataset", "mnist", "--arch", "dense", "--epochs", "1",
+                   "--limit", "100", "--out", str(tmp_path / "new.keras"), *extra)
+        assert proc.returncode == 2 and proc.stdout == ""
+        assert proc.stderr.startswith(f"error: {extra[1]}: ") and proc.stderr.count("\n") == 1
+    assert not (tmp_path / "new.keras").exists()
 
 
 @pytest.mark.parametrize("extra, message", [
