@@ -11,7 +11,7 @@ from pathlib import Path
 import numpy as np
 
 from model import datasets, paths
-from model.atomic import atomic_path
+from model.atomic import atomic_path, check_writable
 from model.keras_net import classifier
 from model.testset import answers_on_test_split
 
@@ -23,8 +23,14 @@ def evaluate(
     confusion_png: str | Path | None = None,
     log=print,
 ) -> dict:
-    """Evaluate a model file on all 10,000 test images of ``dataset``; return the figures."""
+    """Evaluate a model file on all 10,000 test images of ``dataset``; return the figures.
+
+    Where the confusion PNG goes is checked first: a folder or a place that cannot be written
+    is a one-line OutputError before any work, not a traceback after it.
+    """
     model_path = Path(model_path) if model_path else paths.model_path(dataset, arch)
+    if confusion_png:
+        check_writable(confusion_png)
     ds = datasets.load(dataset)
     y_test = ds.y_test.astype(np.int64)
     # Evaluation runs on TensorFlow, the framework that trained the model; the answers are

@@ -84,6 +84,63 @@ def test_a_newline_in_a_file_name_cannot_forge_a_second_error_line(tmp_path, red
     assert len(proc.stdout.splitlines()) == 1
 
 
+def odd_models(folder: Path) -> dict[str, Path]:
+    """Keras models that are not the app's classifier: 5 classes, a 32 x 32 input, two outputs."""
+    import keras
+
+    image = keras.Input((28, 28, 1))
+    flat = keras.layers.Flatten()(image)
+    big = keras.Input((32, 32, 1))
+    models = {
+        "five classes": keras.Model(image, keras.layers.Dense(5, activation="softmax")(flat)),
+        "32x32 input": keras.Model(big, keras.layers.Dense(10, activation="softmax")(
+            keras.layers.Flatten()(big))),
+        "two outputs": keras.Model(image, [keras.layers.Dense(10, activation="softmax")(flat),
+                                           keras.layers.Dense(10, activation="softmax")(flat)]),
+    }
+    for name, model in models.items():
+        model.save(folder / f"{name.replace(' ', '-')}.keras")
+    return {name: folder / f"{name.replace(' ', '-')}.keras" for name in models}
+
+
+def test_evaluate_refuses_a_model_that_is_not_a_ten_class_classifier_of_the_input(tmp_path):
+    for name, path in odd_models(tmp_path).items():
+        proc = run("evaluate", "--dataset", "mnist", "--model", str(path), "--json",
+                   "--confusion", str(tmp_path / "c.png"))
+        assert proc.returncode == 2 and proc.stdout == "", name
+        assert proc.stderr.startswith(f"error: {path.name}: the model takes "), proc.stderr
+        assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+        assert not (tmp_path / "c.png").exists()
+
+
+@pytest.mark.parametrize("where, message", [
+    ("folder.png", "is a folder, not a file name"),
+    ("a-file/c.png", "cannot write there ("),
+])
+def test_evaluate_refuses_a_confusion_png_it_cannot_write_before_evaluating(tmp_path, where, message):
+    (tmp_path / "folder.png").mkdir()
+    (tmp_path / "a-file").write_text("not a folder")
+    proc = run("evaluate", "--dataset", "mnist", "--arch", "dense", "--confusion", str(tmp_path / where))
+    assert proc.returncode == 2 and proc.stdout == ""
+    assert proc.stderr.startswith(f"error: {tmp_path / where}: {message}")
+    assert proc.stderr.count("\n") == 1 and "Traceback" not in proc.stderr
+    assert list((tmp_path / "folder.png").iterdir()) == []
+
+
+def test_predict_refuses_a_model_with_nan_weights_in_one_line(tmp_path, redrawn_digits):
+    import keras
+
+    from model.architecture import build_cnn
+
+    keras.utils.set_random_seed(3)
+    broken = build_cnn()
+    broken.set_weights([np.full_like(w, np.nan) for w in broken.get_weights()])
+    broken.save(tmp_path / "nan.keras")
+    proc = run("predict", "--model", str(tmp_path / "nan.keras"), str(redrawn_digits[0][0]))
+    assert proc.returncode == 2 and proc.stdout == ""  # no "probabilities": [NaN, ...]
+    assert proc.stderr == "error: the model's outputs are not finite (NaN or infinite weights?)\n"
+
+
 def test_bad_model_file_gives_a_one_line_error(tmp_path):
     (tmp_path / "broken.keras").write_bytes(b"PK\x03\x04 broken")
     proc = run("evaluate", "--dataset", "mnist", "--model", str(tmp_path / "broken.keras"))
