@@ -20,6 +20,9 @@ from pathlib import Path
 # runs TensorFlow that is ten times slower than one thread (measured: 100 ms against 10 ms).
 # Set before anything imports NumPy (the parser's tables do), as OpenBLAS reads it once.
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+# Sketchscope's models are TensorFlow's: a user's ~/.keras/keras.json (or environment) that
+# picks JAX or PyTorch must not decide for this process. Set before anything imports Keras.
+os.environ["KERAS_BACKEND"] = "tensorflow"
 
 APP_HELP = "Without a COMMAND: the app. `main.py COMMAND --help` tells a command's options."
 

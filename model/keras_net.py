@@ -26,23 +26,38 @@ if TYPE_CHECKING:
 
 
 def quiet_tensorflow() -> None:
-    """Import TensorFlow and Keras with the C++ start-up chatter kept off stderr.
+    """Import TensorFlow and Keras, Keras on TensorFlow, with the C++ start-up chatter kept off
+    stderr; a Keras that cannot start is a one-line ModelError.
 
+    Sketchscope's models are TensorFlow's, so a user's ``~/.keras/keras.json`` or environment
+    picking another backend (JAX, PyTorch), another float type or channels-first images must not
+    decide for this process: the backend is set before Keras is imported, the rest after.
     TensorFlow 2.21 logs through absl before TF_CPP_MIN_LOG_LEVEL applies, so a user's
     one-line error would come after lines of oneDNN notices; fd 2 is muted for the import only.
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    if "tensorflow" in sys.modules:
-        return
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        import keras  # noqa: F401
-        import tensorflow  # noqa: F401
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
+    if "keras" not in sys.modules:
+        os.environ["KERAS_BACKEND"] = "tensorflow"
+        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
+        try:
+            os.dup2(devnull, 2)
+            import keras
+            import tensorflow  # noqa: F401
+        except Exception as exc:  # an unreadable keras.json raises ValueError, for one
+            raise ModelError(f"Keras cannot start ({one_line(exc)}); "
+                             f"check ~/.keras/keras.json and $KERAS_BACKEND") from None
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            os.close(devnull)
+    import keras
+
+    if keras.config.backend() != "tensorflow":  # Keras was imported before this was called
+        raise ModelError(f"Keras runs on {keras.config.backend()}, and Sketchscope's models "
+                         f"need TensorFlow: set KERAS_BACKEND=tensorflow")
+    keras.config.set_floatx("float32")
+    keras.config.set_image_data_format("channels_last")
+    keras.config.set_epsilon(1e-7)
 
 
 CHANNELS = 64

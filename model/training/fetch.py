@@ -153,6 +153,9 @@ def _fetch_mnist_pickle() -> bytes:
 
 
 def _keras_download(name: str) -> tuple[np.ndarray, ...]:
+    from model.keras_net import quiet_tensorflow
+
+    quiet_tensorflow()  # Keras on TensorFlow, whatever ~/.keras/keras.json says
     import keras  # the fallback needs the internet
 
     loader = keras.datasets.mnist if name == "mnist" else keras.datasets.fashion_mnist

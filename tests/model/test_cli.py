@@ -141,6 +141,30 @@ def test_predict_refuses_a_model_with_nan_weights_in_one_line(tmp_path, redrawn_
     assert proc.stderr == "error: the model's outputs are not finite (NaN or infinite weights?)\n"
 
 
+def test_a_keras_config_that_picks_another_backend_does_not_decide_for_sketchscope(
+        tmp_path, redrawn_digits):
+    import os
+    import shutil
+
+    (tmp_path / ".keras").mkdir()
+    (tmp_path / ".keras" / "keras.json").write_text('{"backend": "jax", "floatx": "float16", '
+                                                   '"image_data_format": "channels_first"}')
+    shutil.copy(paths.model_path("mnist", "cnn"), tmp_path / "cnn.keras")  # no .tflite: TensorFlow
+    env = dict(os.environ, HOME=str(tmp_path), KERAS_BACKEND="jax")
+    proc = subprocess.run([sys.executable, "main.py", "predict", "--model", str(tmp_path / "cnn.keras"),
+                           str(redrawn_digits[0][0])], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr[-500:]
+    assert json.loads(proc.stdout)["label"] == redrawn_digits[1][0]
+    (tmp_path / ".keras" / "keras.json").write_text('{"floatx": "float8"}')  # Keras refuses it
+    proc = subprocess.run([sys.executable, "main.py", "predict", "--model", str(tmp_path / "cnn.keras"),
+                           str(redrawn_digits[0][0])], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert proc.returncode == 2 and proc.stdout == "" and "Traceback" not in proc.stderr
+    assert proc.stderr.startswith("error: Keras cannot start (") and proc.stderr.count("\n") == 1
+    assert "keras.json" in proc.stderr
+
+
 def test_bad_model_file_gives_a_one_line_error(tmp_path):
     (tmp_path / "broken.keras").write_bytes(b"PK\x03\x04 broken")
     proc = run("evaluate", "--dataset", "mnist", "--model", str(tmp_path / "broken.keras"))
