@@ -27,6 +27,7 @@ from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 from gui.colormap import mosaic_for_export
 from gui.jobs import LiveResult
 from gui.qimage import qimage_to_rgba
+from gui.settings import read_text
 from gui.views.canvas import Canvas
 from model.architecture import FEATURE_LAYERS
 from model.atomic import atomic_path
@@ -265,7 +266,7 @@ class FileActions(QObject):
     # ------------------------------------------------------------------ internals
 
     def _last_folder(self) -> str:
-        return str(self._settings.value("last_folder", str(Path.home())))
+        return read_text(self._settings, "last_folder", str(Path.home()))
 
     def _remember_folder(self, path: str) -> None:
         self._settings.setValue("last_folder", str(Path(path).parent))

@@ -18,7 +18,7 @@ import os
 from functools import partial
 from pathlib import Path
 
-from PySide6.QtCore import QByteArray, QRect, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QRect, QSettings, QSize, Qt, Signal
 from PySide6.QtGui import QAction, QActionGroup, QCloseEvent, QKeySequence
 from PySide6.QtWidgets import (
     QFrame,
@@ -43,6 +43,7 @@ from gui.explore.link import ExploreLink
 from gui.explore.panel import ExplorePanel
 from gui.files import FileActions, data_dir
 from gui.jobs import LiveResult, Loader, shipped_test_split
+from gui.settings import bad_settings, read_bool, read_choice, read_state
 from gui.views.canvas import BrushSlider, Canvas
 from gui.views.live import LiveView, ModelStatus
 from model.datasets import DATASET_NAMES, DATASETS
@@ -81,8 +82,7 @@ class MainWindow(QMainWindow):
     ):
         super().__init__()
         self._settings = settings if settings is not None else default_settings()
-        saved = str(self._settings.value("dataset", DATASET_NAMES[0]))  # digits at first
-        dataset = dataset or (saved if saved in DATASETS else DATASET_NAMES[0])
+        dataset = dataset or read_choice(self._settings, "dataset", DATASET_NAMES[0], DATASET_NAMES)
         self._dataset = dataset
         self._result: LiveResult | None = None  # what is on screen now
         self._client = EngineClient(loader or load_shipped_engine, dataset, self,
@@ -99,6 +99,7 @@ class MainWindow(QMainWindow):
         self._restore_settings()
         self.demos.restore()
         self.autosaver.restore()
+        self._report_bad_settings()  # after the autosave's word, so that it is the one shown
         self._set_dataset_ui(dataset)
         self._on_history_changed()
         self._client.preload([dataset])
@@ -402,15 +403,22 @@ class MainWindow(QMainWindow):
 
     def _restore_settings(self) -> None:
         s = self._settings
-        self.compare_action.setChecked(str(s.value("compare_dense", "false")).lower() == "true")
-        geometry, columns, state = s.value("geometry"), s.value("splitter/columns"), s.value("window_state")
-        if not (isinstance(geometry, QByteArray) and self.restoreGeometry(geometry)):
+        self.compare_action.setChecked(read_bool(s, "compare_dense", False))
+        geometry, columns = read_state(s, "geometry"), read_state(s, "splitter/columns")
+        state = read_state(s, "window_state")
+        if not (geometry is not None and self.restoreGeometry(geometry)):
             self.place_on(self.screen().availableGeometry())  # a first start
-        elif not (isinstance(columns, QByteArray) and self.main_splitter.restoreState(columns)
+        elif not (columns is not None and self.main_splitter.restoreState(columns)
                   and self.live.restore_state(s)):
             self._share_columns()
-        if isinstance(state, QByteArray) and self.restoreState(state):
+        if state is not None and self.restoreState(state):
             self.bottom_panels.keep_restored()
+
+    def _report_bad_settings(self) -> None:
+        bad = bad_settings(self._settings)
+        if bad:
+            self.statusBar().showMessage(
+                f"Settings reset to their defaults (their values were unusable): {', '.join(bad)}")
 
     def place_on(self, available: QRect) -> None:
         """Where a first start puts the window on a screen with ``available`` room: SCREEN_SHARE

@@ -20,6 +20,7 @@ from gui.demos.challenge import Challenge
 from gui.demos.presentation import PresentationWindow, pick_screen
 from gui.demos.replay import ReplayController
 from gui.jobs import LiveResult
+from gui.settings import read_text
 from gui.views.canvas import Canvas
 from model.architecture import FEATURE_LAYERS
 from model.datasets import class_names
@@ -70,7 +71,7 @@ class Presenter(QObject):
             self.view.sig_key_action.connect(self.sig_key_action)
         if screen is None:
             screen = pick_screen(QGuiApplication.screens(), self.parent().screen(),
-                                 str(self._settings.value(SCREEN_SETTING, "")))
+                                 read_text(self._settings, SCREEN_SETTING, ""))
         self.view.attach_canvas(self._canvas)
         self.view.set_banner(self._challenge.text())
         probabilities = self._replay.probabilities()
@@ -109,7 +110,7 @@ class Presenter(QObject):
     def fill_screen_menu(self, menu: QMenu) -> None:
         """Demo > Present On: one checkable entry per screen; the choice is remembered."""
         menu.clear()
-        wanted = str(self._settings.value(SCREEN_SETTING, ""))
+        wanted = read_text(self._settings, SCREEN_SETTING, "")
         chosen = pick_screen(QGuiApplication.screens(), self.parent().screen(), wanted)
         group = QActionGroup(menu)
         for screen in QGuiApplication.screens():

@@ -22,6 +22,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QSlider, QVBoxLa
 from gui.demos.timeline import TimelinePlot
 from gui.engine_client import EngineClient
 from gui.jobs import Timeline
+from gui.settings import read_float
 from gui.views.canvas import Canvas, render_drawing
 from model.drawing import Drawing, StrokeData, step_drawings
 
@@ -261,11 +262,8 @@ class ReplayPanel(QWidget):
         controller.sig_timeline_ready.connect(self._on_timeline_ready)
         controller.sig_step_changed.connect(self._on_step_changed)
         controller.sig_running_changed.connect(self._on_running_changed)
-        saved = settings.value("replay/speed", 1.0) if settings is not None else 1.0
-        try:
-            speed = float(saved)
-        except (TypeError, ValueError):
-            speed = 1.0
+        speed = 1.0 if settings is None else read_float(settings, "replay/speed", 1.0,
+                                                         min(SPEEDS), max(SPEEDS))
         index = min(range(len(SPEEDS)), key=lambda i: abs(SPEEDS[i] - speed))
         self.speed_slider.setValue(index)
         self._on_speed_changed(index)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 
 from gui import colormap
 from gui.explore.maps import SCALINGS
+from gui.settings import read_choice
 
 SCALING_TITLES = {"map": "per map", "layer": "per layer", "fixed": "fixed range"}
 SALIENCY_TITLES = {"gradcam": "Grad-CAM (conv2)", "gradient": "input gradient"}
@@ -100,8 +101,7 @@ class ExploreControls(QWidget):
     def _setting(self, key: str, default: str, allowed: tuple[str, ...]) -> str:
         if self._settings is None:
             return default
-        value = str(self._settings.value(f"explore/{key}", default))
-        return value if value in allowed else default
+        return read_choice(self._settings, f"explore/{key}", default, allowed)
 
     def _remember(self, key: str, value: str) -> None:
         if self._settings is not None:

@@ -32,6 +32,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QSizePolicy, QSlider, QWidget
 
 from gui.qimage import array_to_qimage, qimage_to_gray
+from gui.settings import read_int
 from model.drawing import (
     DEFAULT_WIDTH,
     ERASER_FACTOR,
@@ -443,11 +444,8 @@ class BrushSlider(QSlider):
         self.setRange(int(MIN_WIDTH), int(MAX_WIDTH))
         self.setToolTip("Brush width ([ and ])")
         self.setMaximumWidth(160)
-        try:
-            width = int(settings.value("brush_width", round(canvas.brush_width())))
-        except (TypeError, ValueError):
-            width = round(canvas.brush_width())
-        self.setValue(width)
+        self.setValue(read_int(settings, "brush_width", round(canvas.brush_width()),
+                               int(MIN_WIDTH), int(MAX_WIDTH)))
         canvas.set_brush_width(self.value())
         self.valueChanged.connect(self._on_value_changed)
 

@@ -6,10 +6,11 @@ still loading, a model that failed to load.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QByteArray, QSettings, Qt
+from PySide6.QtCore import QSettings, Qt
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QProgressBar, QSplitter, QVBoxLayout, QWidget
 
 from gui.jobs import LiveResult
+from gui.settings import read_state
 from gui.views.feature_maps import FeatureMapsPanel
 from gui.views.input_view import InputView
 from gui.views.probabilities import ProbabilityPanel
@@ -108,8 +109,8 @@ class LiveView(QWidget):
         """The splitters as the user left them; False when there is nothing saved."""
         restored = False
         for key, splitter in (("splitter/live", self.splitter), ("splitter/seen", self.seen_splitter)):
-            value = settings.value(key)
-            if isinstance(value, QByteArray):
+            value = read_state(settings, key)
+            if value is not None:
                 restored = splitter.restoreState(value) or restored
         return restored
 
