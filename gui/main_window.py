@@ -277,6 +277,7 @@ class MainWindow(QMainWindow):
         status = self.statusBar().showMessage
         self.canvas.sig_image_changed.connect(lambda _page: self._submit())
         self.canvas.sig_history_changed.connect(self._on_history_changed)
+        self.canvas.sig_page_full.connect(status)
         self._client.sig_result_ready.connect(self._on_result_ready)
         self._client.sig_model_changed.connect(self._on_model_changed)
         self.explore_dock.visibilityChanged.connect(self._on_explore_visibility_changed)

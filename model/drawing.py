@@ -61,8 +61,14 @@ FORMAT_VERSION = 1
 DRAWING_SUFFIXES = (".json", ".svg")
 NUM_CLASSES = 10
 
+# What a drawing may hold. Every operation on a page (restoring it at start-up, opening it, undo,
+# saving it as PNG) paints all its strokes again, so the limit is what paints in well under a
+# second at its worst: 5,000 points of 60-pixel eraser strokes across the whole page restore in
+# 0.8 s on the project's 2-core machine (200,000 points took 31-42 s at every start). A digit
+# takes tens to hundreds of points; 5,000 is over a minute of drawing with a mouse. The page
+# accepts no more (Sketch), so every drawing the app holds can be saved and read back.
 MAX_STROKES = 5_000
-MAX_POINTS = 200_000  # in all strokes together
+MAX_POINTS = 5_000  # in all strokes together
 MAX_FILE_BYTES = 50_000_000
 COORD_LIMIT = 100_000.0  # |x|, |y| in page pixels: far off the page, but still a number Qt can draw
 WIDTH_LIMIT = 10.0 * PAGE_SIZE
@@ -274,6 +280,7 @@ class Change(Enum):
     STROKE_EXTENDED = "stroke extended"  # one more piece of the stroke being drawn can be drawn
     STROKE_FINISHED = "stroke finished"  # its last piece; the stroke is now the drawing's last
     DRAWING = "drawing"  # the drawing was replaced (clear, undo, redo, background, load, restore)
+    FULL = "full"  # a point or stroke was refused: the drawing holds MAX_POINTS or MAX_STROKES
     PREVIEW = "preview"  # set_preview showed another drawing, or the drawing again
     PREVIEW_ENDED = "preview ended"  # the user drew or edited, so the preview gave way to the drawing
 
@@ -308,6 +315,7 @@ class Sketch:
         self._undo: list[Drawing] = []
         self._redo: list[Drawing] = []
         self._live: list[Point] | None = None  # the stroke being drawn, not yet in the drawing
+        self._room = MAX_POINTS  # points the stroke being drawn may have: the drawing's limit
         self._live_erase = False
         self._preview: Drawing | None = None
         self._callbacks: list[Callable[[SketchChange], None]] = []
@@ -371,8 +379,14 @@ class Sketch:
     # ------------------------------------------------------------------ strokes
 
     def begin_stroke(self, x: float, y: float, width: float, erase: bool = False) -> None:
+        """Start a stroke at (x, y); none when the drawing is full (FULL is told instead)."""
         self._leave_preview()
         self.finish_stroke()
+        strokes = self._drawing.strokes
+        self._room = MAX_POINTS - sum(len(stroke.points) for stroke in strokes)
+        if len(strokes) >= MAX_STROKES or self._room < 1:
+            self._tell(Change.FULL)
+            return
         self._live, self._live_erase = [(x, y, width)], bool(erase)
         self._tell(Change.STROKE_BEGUN)
 
@@ -384,6 +398,11 @@ class Sketch:
             return False
         last = live[-1]
         if abs(last[0] - x) < MIN_STEP and abs(last[1] - y) < MIN_STEP:
+            return False
+        if len(live) >= self._room:  # the stroke keeps what it has; the pen draws no further
+            if len(live) == self._room:
+                self._room = 0  # told once per stroke
+                self._tell(Change.FULL)
             return False
         live.append((x, y, width))
         self._tell(Change.STROKE_EXTENDED, self._live_erase, (stroke_piece(live, len(live) - 2),))

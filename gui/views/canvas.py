@@ -11,10 +11,11 @@ finger arrives as the mouse events Qt makes from unhandled touches.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Iterator, Sequence
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPointF, QRectF, QSettings, QSize, Qt, Signal
+from PySide6.QtCore import QEvent, QObject, QPointF, QRectF, QSettings, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QColor,
     QImage,
@@ -37,10 +38,12 @@ from model.drawing import (
     DEFAULT_WIDTH,
     ERASER_FACTOR,
     INK,
+    MAX_POINTS,
     MAX_WIDTH,
     MIN_WIDTH,
     PAGE_SIZE,
     PAPER,
+    XY,
     Change,
     Dot,
     Drawing,
@@ -60,6 +63,12 @@ MIN_PRESSURE_SHARE = 0.25  # a feather-light pen still draws a quarter of the wi
 MARGIN = 6  # pixels between the page and the widget's edge
 OUTLINE_COLOUR = QColor(255, 214, 0)  # a receptive-field outline (over a dark halo)
 HALO_COLOUR = QColor(0, 0, 0, 170)
+# Pages are painted in RGB32 and read as gray: Qt paints gray-only Grayscale8 images through a
+# generic path four times slower, to the same pixels (a page is gray ink on white either way).
+PAGE_FORMAT = QImage.Format.Format_RGB32
+# A page with more points than this is painted at screen resolution in slices (SlicedPaint):
+# painted at once it could take over 0.2 s.
+SLICED_ABOVE_POINTS = 1_000
 
 # The page constants are model.drawing's; the canvas's users may take them from here.
 __all__ = ["DEFAULT_WIDTH", "ERASER_FACTOR", "MAX_WIDTH", "MIN_WIDTH", "PAGE_SIZE", "BrushSlider",
@@ -77,26 +86,49 @@ def paint_outline(painter: QPainter, rect: QRectF) -> None:
         painter.drawRect(rect)
 
 
+def _off_page(points: tuple[XY, ...], reach: float) -> bool:
+    """Does a piece through ``points``, reaching ``reach`` page pixels out from them, lie wholly
+    off the page? A curve stays inside the box of its points, so such a piece paints nothing."""
+    xs, ys = [x for x, _ in points], [y for _, y in points]
+    return (max(xs) < -reach or min(xs) > PAGE_SIZE + reach
+            or max(ys) < -reach or min(ys) > PAGE_SIZE + reach)
+
+
+_ANTIALIASING = QPainter.RenderHint.Antialiasing
+_NO_PEN, _NO_BRUSH = Qt.PenStyle.NoPen, Qt.BrushStyle.NoBrush
+
+
 def paint_pieces(painter: QPainter, pieces: Sequence[Piece], erase: bool) -> None:
-    """Ink (or erase) ``pieces`` of a stroke, in page pixels."""
-    painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    """Ink (or erase) ``pieces`` of a stroke, in page pixels.
+
+    A restored drawing can hold thousands of pieces: the pen is made once and only its width
+    changes, and pieces wholly off the page are skipped (they would paint nothing).
+    """
+    painter.setRenderHint(_ANTIALIASING)
     colour = PAGE_COLOUR if erase else INK_COLOUR
     factor = ERASER_FACTOR if erase else 1.0
+    pen = QPen(colour, 1.0, Qt.PenStyle.SolidLine, Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin)
     for piece in pieces:
+        width = piece.width * factor
         if isinstance(piece, Dot):
-            radius = piece.width * factor / 2.0
-            painter.setPen(Qt.PenStyle.NoPen)
+            if _off_page((piece.centre,), width / 2.0 + 2.0):  # 2: antialiasing's fringe
+                continue
+            painter.setPen(_NO_PEN)
             painter.setBrush(colour)
-            painter.drawEllipse(QPointF(*piece.centre), radius, radius)
+            painter.drawEllipse(QPointF(*piece.centre), width / 2.0, width / 2.0)
+            continue
+        quad = isinstance(piece, Quad)
+        if _off_page((piece.start, piece.control, piece.end) if quad else (piece.start, piece.end),
+                     width / 2.0 + 2.0):
             continue
         path = QPainterPath(QPointF(*piece.start))
-        if isinstance(piece, Quad):
+        if quad:
             path.quadTo(QPointF(*piece.control), QPointF(*piece.end))
         else:
             path.lineTo(QPointF(*piece.end))
-        painter.setPen(QPen(colour, piece.width * factor, Qt.PenStyle.SolidLine,
-                            Qt.PenCapStyle.RoundCap, Qt.PenJoinStyle.RoundJoin))
-        painter.setBrush(Qt.BrushStyle.NoBrush)
+        pen.setWidthF(width)
+        painter.setPen(pen)
+        painter.setBrush(_NO_BRUSH)
         painter.drawPath(path)
 
 
@@ -123,22 +155,81 @@ def paint_page(painter: QPainter, drawing: Drawing, scale: float, live: StrokeDa
     The one renderer of a page: the canvas, saving and replay all paint through it, so a
     drawing re-rendered from its strokes is pixel for pixel the page the user saw.
     """
+    for _ in paint_page_steps(painter, drawing, scale, live):
+        pass
+
+
+def paint_page_steps(painter: QPainter, drawing: Drawing, scale: float,
+                     live: StrokeData | None = None) -> Iterator[None]:
+    """:func:`paint_page` a stroke at a time: it yields after each, so that a large drawing
+    can be painted over several turns of the event loop."""
     painter.setTransform(QTransform.fromScale(scale, scale))
     painter.fillRect(QRectF(0, 0, PAGE_SIZE, PAGE_SIZE), PAGE_COLOUR)
     if drawing.background is not None:
         paint_picture(painter, drawing.background)
     for stroke in drawing.strokes:
         paint_pieces(painter, stroke_pieces(stroke.points), stroke.erase)
+        yield
     if live is not None:  # its last piece waits for the next point (or the pen's lifting)
         paint_pieces(painter, stroke_pieces(live.points, 0, len(live.points) - 2), live.erase)
 
 
 def render_drawing(drawing: Drawing, size: int = PAGE_SIZE) -> np.ndarray:
     """``drawing`` painted afresh at ``size`` x ``size`` pixels, as a uint8 array (255 paper)."""
-    image = QImage(size, size, QImage.Format.Format_Grayscale8)
+    image = QImage(size, size, PAGE_FORMAT)
     with QPainter(image) as painter:
         paint_page(painter, drawing, size / PAGE_SIZE)
     return qimage_to_gray(image)
+
+
+class SlicedPaint(QObject):
+    """A page painted into a pixmap a slice at a time: a few strokes per turn of the event loop,
+    at most TURN_S each, so that the window stays responsive while a large drawing is painted
+    at screen resolution. Ink drawn meanwhile is handed in with :meth:`add` and painted last."""
+
+    TURN_S = 0.015
+
+    sig_ready = Signal(object)
+    """The pixmap, painted whole (ink drawn meanwhile included)."""
+
+    def __init__(self, parent: QObject | None = None):
+        super().__init__(parent)
+        self._timer = QTimer(self)
+        self._timer.setInterval(0)
+        self._timer.timeout.connect(self._step)
+        self._job: tuple[QPixmap, QPainter, Iterator[None]] | None = None
+        self._later: list[tuple[Sequence[Piece], bool]] = []
+
+    def start(self, pixmap: QPixmap, drawing: Drawing, live: StrokeData | None) -> None:
+        self.cancel()
+        painter = QPainter(pixmap)
+        scale = pixmap.width() / pixmap.devicePixelRatio() / PAGE_SIZE
+        self._job = (pixmap, painter, paint_page_steps(painter, drawing, scale, live))
+        self._timer.start()
+
+    def pending(self) -> bool:
+        return self._job is not None
+
+    def add(self, pieces: Sequence[Piece], erase: bool) -> None:
+        if self._job is not None:
+            self._later.append((pieces, erase))
+
+    def cancel(self) -> None:
+        if self._job is not None:
+            self._job[1].end()
+        self._job, self._later = None, []
+        self._timer.stop()
+
+    def _step(self) -> None:
+        pixmap, painter, steps = self._job
+        deadline = time.perf_counter() + self.TURN_S
+        for _ in steps:
+            if time.perf_counter() > deadline:
+                return  # the next turn goes on from here
+        for pieces, erase in self._later:
+            paint_pieces(painter, pieces, erase)
+        self.cancel()  # ends the painter
+        self.sig_ready.emit(pixmap)
 
 
 class Canvas(QWidget):
@@ -153,6 +244,9 @@ class Canvas(QWidget):
     sig_preview_ended = Signal()
     """A preview (see ``set_preview``) gave way to the drawing: the user drew or edited."""
 
+    sig_page_full = Signal(str)
+    """A point or a stroke was refused: the drawing holds all a drawing may; a one-line message."""
+
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -163,10 +257,12 @@ class Canvas(QWidget):
         self._width = DEFAULT_WIDTH
         self._eraser = False
         self._sketch = Sketch()
-        self._page = QImage(PAGE_SIZE, PAGE_SIZE, QImage.Format.Format_Grayscale8)
+        self._page = QImage(PAGE_SIZE, PAGE_SIZE, PAGE_FORMAT)
         self._display: QPixmap | None = None  # the page at screen resolution, redrawn lazily
         self._outline: QRectF | None = None  # page pixels; painted over the page, not into it
         self._overlay: tuple[QRectF, np.ndarray, QImage] | None = None  # rect, RGBA, its image
+        self._sliced = SlicedPaint(self)  # the display of a large drawing, painted in slices
+        self._sliced.sig_ready.connect(self._on_display_painted)
         self._render_page()
         self._sketch.subscribe(self._on_sketch_changed)
 
@@ -395,6 +491,9 @@ class Canvas(QWidget):
             case Change.PREVIEW_ENDED:
                 self._render_page()
                 self.sig_preview_ended.emit()
+            case Change.FULL:
+                self.sig_page_full.emit(f"The page is full ({MAX_POINTS:,} points, the most a "
+                                        "drawing holds): clear it, or undo, to draw more")
 
     def _draw_pieces(self, pieces: Sequence[Piece], erase: bool) -> None:
         with QPainter(self._page) as painter:
@@ -403,6 +502,7 @@ class Canvas(QWidget):
             with QPainter(self._display) as painter:
                 painter.setTransform(self._display_scale())
                 paint_pieces(painter, pieces, erase)
+        self._sliced.add(pieces, erase)
         self.update()
 
     def _paint_shown(self, painter: QPainter, scale: float) -> None:
@@ -419,15 +519,38 @@ class Canvas(QWidget):
         return QTransform.fromScale(scale, scale)
 
     def _render_display(self) -> QPixmap:
+        """The page at screen resolution. A large drawing would keep the window frozen for a
+        second or more (seconds on a high-density screen): it is shown as the page scaled up at
+        once, and painted sharp in slices (SlicedPaint), which replace it when done."""
         pixmap = QPixmap(self._display_size())
         pixmap.setDevicePixelRatio(self.devicePixelRatioF())
+        side = pixmap.width() / pixmap.devicePixelRatio()
+        shown = self._sketch.shown
+        if sum(len(stroke.points) for stroke in shown.strokes) <= SLICED_ABOVE_POINTS:
+            with QPainter(pixmap) as painter:
+                self._paint_shown(painter, side / PAGE_SIZE)
+            return pixmap
         with QPainter(pixmap) as painter:
-            self._paint_shown(painter, pixmap.width() / pixmap.devicePixelRatio() / PAGE_SIZE)
+            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+            painter.drawImage(QRectF(0, 0, side, side), self._page)
+        sharp = QPixmap(pixmap.size())
+        sharp.setDevicePixelRatio(pixmap.devicePixelRatio())
+        self._sliced.start(sharp, shown, self._sketch.live_stroke)
         return pixmap
+
+    def _on_display_painted(self, pixmap: QPixmap) -> None:
+        if pixmap.size() == self._display_size():  # else the widget was resized meanwhile
+            self._display = pixmap
+            self.update()
+
+    def display_pending(self) -> bool:
+        """Is the page on screen still the scaled-up stand-in for a large drawing?"""
+        return self._sliced.pending()
 
     def _render_page(self) -> None:
         with QPainter(self._page) as painter:
             self._paint_shown(painter, 1.0)
+        self._sliced.cancel()
         self._display = None
         self.update()
 

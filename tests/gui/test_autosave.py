@@ -225,3 +225,60 @@ def test_an_autosave_from_an_earlier_version_is_restored(qtbot, settings, autosa
     window = restart(qtbot, settings)
     assert [list(s.points) for s in window.canvas.strokes()] == [[(60.0, 40.0, 18.0), (200.5, 230.25, 18.0)]]
     assert "restored your last drawing" in window.statusBar().currentMessage().lower()
+
+
+def worst_drawing() -> Drawing:
+    """The costliest drawing a file may hold: MAX_POINTS points in strokes of 40, every piece
+    a 120-pixel eraser stroke (MAX_WIDTH, doubled) from one random place on the page to another."""
+    from model.drawing import MAX_POINTS, MAX_WIDTH, StrokeData
+
+    rng = np.random.default_rng(9)
+    xy = rng.uniform(0, 280, (MAX_POINTS, 2))
+    return Drawing(tuple(StrokeData(True, tuple((float(x), float(y), MAX_WIDTH) for x, y in
+                                                xy[k:k + 40])) for k in range(0, MAX_POINTS, 40)))
+
+
+def test_the_worst_drawing_a_file_may_hold_restores_within_a_second(qtbot, settings, autosave_file):
+    """Start-up with it: the window built at its first-start size and its first frame painted
+    (the page at screen resolution is then painted sharp in slices, the window responsive).
+    Timed as the GUI thread's CPU time, which other work on the machine does not inflate."""
+    import time
+
+    from PySide6.QtCore import QRect
+
+    write_autosave(autosave_file, worst_drawing())
+    seconds = []
+    for _ in range(3):
+        started = time.thread_time()
+        window = restart(qtbot, settings)
+        window.place_on(QRect(0, 0, 1600, 1000))  # a 506-pixel page, as on that screen
+        window.show()
+        window.canvas.grab()  # its first frame
+        seconds.append(time.thread_time() - started)
+        assert window.canvas.drawing() == read_autosave(autosave_file)
+        qtbot.waitUntil(lambda w=window: not w.canvas.display_pending(), timeout=30_000)
+        window.close()
+    assert min(seconds) <= 1.0, seconds
+
+
+def test_the_page_takes_no_more_than_a_drawing_file_holds_and_says_so(make_window, qtbot,
+                                                                       autosave_file):
+    """A drawing the app holds can always be autosaved and read back."""
+    from model.drawing import MAX_POINTS
+
+    window = make_window()
+    for k in range(0, MAX_POINTS - 30, 40):
+        window.canvas.add_stroke([(10 + i % 7, 10 + k % 250 + i * 0.5) for i in range(40)])
+    assert window.statusBar().currentMessage() == ""
+    window.canvas.add_stroke([(200, 10 + i) for i in range(100)])  # 70 of these do not fit
+    assert sum(len(s.points) for s in window.canvas.strokes()) == MAX_POINTS
+    message = window.statusBar().currentMessage()
+    assert message.startswith("The page is full (5,000 points") and "undo" in message
+    strokes = window.canvas.strokes()
+    draw(window.canvas, line(100, 100, 200, 200))  # the pen draws nothing more
+    assert window.canvas.strokes() == strokes
+    window.autosaver.save_now()
+    assert read_autosave(autosave_file) == window.canvas.drawing()
+    window.canvas.undo()
+    draw(window.canvas, line(100, 100, 200, 200))  # after an undo there is room again
+    assert len(window.canvas.strokes()) == len(strokes)

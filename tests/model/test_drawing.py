@@ -313,12 +313,35 @@ def test_bad_json_is_one_line(text):
 
 
 def test_too_many_strokes_or_points_are_refused():
+    assert drawing.MAX_STROKES == drawing.MAX_POINTS == 5_000  # restored in under a second
     dot = {"erase": False, "points": [[1, 2, 3]]}
     assert "too many strokes" in one_line_error(drawing_from_json, legacy(json.dumps([dot] * 5_001)))
     drawing_from_json(legacy(json.dumps([dot] * 5_000)))  # the limit itself is fine
-    long = {"erase": False, "points": [[1, 2, 3]] * 100_000}
+    long = {"erase": False, "points": [[1, 2, 3]] * 2_500}
     assert "too many points" in one_line_error(drawing_from_json, legacy(json.dumps([long, long, dot])))
     drawing_from_json(legacy(json.dumps([long, long])))
+
+
+def test_a_sketch_takes_no_more_points_or_strokes_than_a_file_holds():
+    """So every drawing the app holds can be saved and read back."""
+    from model.drawing import Change, Sketch
+
+    sketch, told = Sketch(), []
+    sketch.subscribe(lambda change: told.append(change.kind))
+    sketch.add_stroke([(float(i % 200), float(i // 200), 5.0) for i in range(drawing.MAX_POINTS - 3)])
+    sketch.begin_stroke(1.0, 1.0, 5.0)
+    for i in range(10):
+        sketch.extend_stroke(1.0 + i, 2.0, 5.0)
+    sketch.finish_stroke()
+    assert sum(len(s.points) for s in sketch.drawing.strokes) == drawing.MAX_POINTS
+    assert told.count(Change.FULL) == 1
+    sketch.begin_stroke(5.0, 5.0, 5.0)  # no room for a stroke at all
+    assert not sketch.in_stroke and told[-1] == Change.FULL
+    assert drawing_from_json(drawing_to_json(sketch.drawing)) == sketch.drawing
+    dots = Sketch()
+    for i in range(drawing.MAX_STROKES + 2):
+        dots.add_stroke([(float(i % 280), float(i // 280), 5.0)])
+    assert len(dots.drawing.strokes) == drawing.MAX_STROKES
 
 
 def test_too_large_text_is_refused_unparsed(monkeypatch):

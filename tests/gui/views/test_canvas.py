@@ -245,3 +245,45 @@ def test_a_background_from_an_earlier_version_looks_as_it_did(qtbot, size):
         qtbot.addWidget(canvas)
         canvas.restore_drawing(Drawing(background=stored))
         assert np.array_equal(canvas.image(), then)
+
+
+def display_pixels(canvas) -> np.ndarray:
+    """The page as the canvas shows it on screen (its display pixmap), gray."""
+    from gui.qimage import qimage_to_gray
+
+    canvas.grab()  # paints, and so makes the display
+    return qimage_to_gray(canvas._display.toImage())
+
+
+def test_a_large_drawing_shows_at_once_then_sharp_and_the_same_as_painted_at_once(qtbot, monkeypatch):
+    """A page over SLICED_ABOVE_POINTS is shown scaled up, then painted sharp in slices (ink
+    drawn meanwhile included): pixel for pixel what painting it at once gives."""
+    from PySide6.QtGui import QPainter, QPixmap
+
+    from gui.qimage import qimage_to_gray
+    from gui.views import canvas as canvas_module
+    from model.drawing import Drawing, StrokeData
+
+    rng = np.random.default_rng(4)
+    strokes = tuple(StrokeData(bool(k % 3 == 0), tuple((float(x), float(y), float(w)) for x, y, w in
+                    np.column_stack([rng.uniform(0, 280, (30, 2)), rng.uniform(2, 60, 30)])))
+                    for k in range(60))  # 1,800 points
+    canvas = shown(qtbot, Canvas(), 500, 500)
+    canvas.restore_drawing(Drawing(strokes))
+    monkeypatch.setattr(canvas_module.SlicedPaint, "TURN_S", 0.001)  # many slices
+    standin = display_pixels(canvas)
+    assert canvas.display_pending()
+    draw(canvas, line(20, 260, 260, 20))  # drawn while the slices are painted
+    qtbot.waitUntil(lambda: not canvas.display_pending(), timeout=30_000)
+    sharp = display_pixels(canvas)
+    whole = QPixmap(canvas._display.size())
+    whole.setDevicePixelRatio(canvas._display.devicePixelRatio())
+    with QPainter(whole) as painter:
+        canvas_module.paint_page(painter, canvas.drawing(),
+                                 whole.width() / whole.devicePixelRatio() / PAGE_SIZE)
+    assert np.array_equal(sharp, qimage_to_gray(whole.toImage()))
+    assert not np.array_equal(sharp, standin)  # the stand-in was the scaled page, softer
+    small = Drawing(strokes[:30])  # 900 points: painted at once
+    canvas.restore_drawing(small)
+    display_pixels(canvas)
+    assert not canvas.display_pending()
