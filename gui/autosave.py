@@ -21,7 +21,14 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from gui.views.canvas import Canvas
 from model.atomic import atomic_path
-from model.drawing import Drawing, DrawingFileError, drawing_from_json, drawing_to_json
+from model.drawing import (
+    MAX_FILE_BYTES,
+    Drawing,
+    DrawingFileError,
+    drawing_from_json,
+    drawing_to_json,
+)
+from model.regular_file import read_regular_file
 
 AUTOSAVE_NAME = "autosave.json"
 AUTOSAVE_DELAY_MS = 500  # after the last change: a burst of pen movement makes one write
@@ -34,12 +41,14 @@ class AutosaveError(ValueError):
 def read_autosave(path: str | os.PathLike) -> Drawing | None:
     """The saved drawing, or None when there is no autosave. Raises AutosaveError."""
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
+    try:  # a regular file of a drawing's size only: a FIFO put there would block the start
+        text = read_regular_file(path, MAX_FILE_BYTES).decode("utf-8")
     except FileNotFoundError:
         return None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise AutosaveError(f"unreadable autosave ({type(exc).__name__})") from None
+    except OSError as exc:
+        raise AutosaveError(f"unreadable autosave ({exc.strerror or type(exc).__name__})") from None
+    except UnicodeDecodeError:
+        raise AutosaveError("unreadable autosave (not UTF-8 text)") from None
     try:
         return drawing_from_json(text)
     except DrawingFileError as exc:

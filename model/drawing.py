@@ -46,6 +46,7 @@ import numpy as np
 
 from model.atomic import atomic_path
 from model.datasets import DATASET_NAMES
+from model.regular_file import FileTooLargeError, NotRegularFileError, read_regular_file
 
 if TYPE_CHECKING:  # the XML modules load when an SVG is read or written, not at start-up
     import xml.etree.ElementTree as ET
@@ -851,12 +852,13 @@ def read_drawing(path: str | os.PathLike) -> Drawing:
             raise DrawingFileError("is a folder, not a drawing")
         if not path.exists():
             raise DrawingFileError("no such file")
-        if not path.is_file():
-            raise DrawingFileError("not a regular file")
-        with open(path, "rb") as f:
-            data = f.read(MAX_FILE_BYTES + 1)
-        if len(data) > MAX_FILE_BYTES:
-            raise DrawingFileError(f"too large for a drawing (the limit is {MAX_FILE_BYTES // 1_000_000} MB)")
+        try:
+            data = read_regular_file(path, MAX_FILE_BYTES)
+        except FileTooLargeError:
+            raise DrawingFileError(f"too large for a drawing (the limit is "
+                                   f"{MAX_FILE_BYTES // 1_000_000} MB)") from None
+        except NotRegularFileError:
+            raise DrawingFileError("not a regular file") from None
         if not data.strip():
             raise DrawingFileError("the file is empty")
         try:

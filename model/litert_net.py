@@ -25,10 +25,12 @@ import numpy as np
 from model.architecture import FEATURE_LAYERS, INPUT_SHAPE, NUM_CLASSES
 from model.errors import ModelError, one_line
 from model.keras_archive import read_config
+from model.regular_file import read_regular_file
 
 CHANNELS = 64
 CNN_OUTPUTS = ((26, 26, 64), (13, 13, 64), (11, 11, 64), (5, 5, 64), (128,), (NUM_CLASSES,))
 CARD_KEY = "litert"
+MAX_CARD_BYTES = 10_000_000  # a model card is a few kB, with its earlier stages' cards nested
 
 
 def difference(got: list[np.ndarray], expected: list[np.ndarray]) -> float:
@@ -53,8 +55,8 @@ def read_card(keras_path: Path) -> dict:
 
     name = card_path(keras_path).name
     try:
-        card = json.loads(card_path(keras_path).read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
+        card = json.loads(read_regular_file(card_path(keras_path), MAX_CARD_BYTES).decode("utf-8"))
+    except (OSError, ValueError, RecursionError) as exc:
         raise ModelError(f"{name}: cannot read the model card ({one_line(exc)})") from None
     if not isinstance(card, dict):
         raise ModelError(f"{name}: the model card is not a JSON object")

@@ -282,3 +282,37 @@ def test_the_page_takes_no_more_than_a_drawing_file_holds_and_says_so(make_windo
     window.canvas.undo()
     draw(window.canvas, line(100, 100, 200, 200))  # after an undo there is room again
     assert len(window.canvas.strokes()) == len(strokes)
+
+
+@pytest.mark.parametrize("make", ["fifo", "dev-zero", "oversized"])
+def test_an_autosave_that_is_no_regular_file_or_too_large_never_blocks_the_start(
+        qtbot, settings, autosave_file, monkeypatch, make):
+    import os
+    import signal
+
+    from gui import autosave
+
+    autosave_file.parent.mkdir(parents=True)
+    if make == "fifo":
+        os.mkfifo(autosave_file)  # opened for reading, it would block the start for ever
+    elif make == "dev-zero":
+        autosave_file.symlink_to("/dev/zero")  # read whole, it never ends
+    else:
+        write_autosave(autosave_file, Drawing())
+        monkeypatch.setattr(autosave, "MAX_FILE_BYTES", 10)
+
+    def blocked(*_):
+        raise TimeoutError("the start blocked")
+
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(20)
+    try:
+        window = restart(qtbot, settings)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    reason = "larger than 10 bytes" if make == "oversized" else "not a regular file"
+    assert window.statusBar().currentMessage() == (
+        f"Could not restore your last drawing: unreadable autosave ({reason}); "
+        f"moved aside to {AUTOSAVE_NAME}.corrupt")
+    assert window.canvas.is_empty() and not autosave_file.exists()

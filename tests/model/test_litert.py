@@ -165,3 +165,25 @@ def test_without_an_export_the_engine_runs_on_tensorflow(tmp_path):
     engine = Engine.load(tmp_path / "plain.keras", "mnist")
     assert engine.backend == "tensorflow"
     assert engine.run(np.zeros((28, 28, 1), np.float32)).probabilities.shape == (10,)
+
+
+def test_a_model_card_that_is_a_fifo_is_a_one_line_error_not_a_hang(tmp_path):
+    import os
+    import signal
+
+    for suffix in (".keras", ".tflite"):
+        shutil.copy(model_path("mnist", "cnn").with_suffix(suffix), tmp_path / f"m{suffix}")
+    os.mkfifo(tmp_path / "m.json")  # read as the card, it would block for ever
+
+    def blocked(*_):
+        raise TimeoutError("loading the model blocked")
+
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(20)
+    try:
+        with pytest.raises(ModelError, match=r"^m\.json: cannot read the model card \(.*not a "
+                                             r"regular file.*\)$"):
+            Engine.load(tmp_path / "m.keras", "mnist")
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
