@@ -27,7 +27,9 @@ import numbers
 import os
 import re
 import shutil
+import stat
 import tempfile
+import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
@@ -36,7 +38,9 @@ import numpy as np
 
 from model.atomic import atomic_path, atomic_write_bytes
 from model.datasets import DATASET_NAMES, class_names
+from model.drawing import MAX_FILE_BYTES as MAX_STROKES_BYTES
 from model.errors import one_line
+from model.regular_file import read_regular_file
 
 INDEX_NAME = "index.json"
 CSV_NAME = "labels.csv"
@@ -46,6 +50,10 @@ EXPORT_PREFIX = "sketchscope-gallery-"
 FORMAT_VERSION = 1
 NUM_CLASSES = 10
 _ID_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*")  # ids become file names: nothing else
+PARTIAL_TAG = "sketchscope-"  # a half-built export: ".<name>.sketchscope-<pid>-<random>.partial"
+_PARTIAL_NAME = re.compile(r"\..*\." + PARTIAL_TAG + r"(\d+)-[^./]*\.partial")
+MAX_ID_CHARS = 64  # ids are "YYYYmmdd-HHMMSS-NNN"; 300 letters made a name too long to open
+MAX_INDEX_BYTES = 50_000_000  # an index entry is ~150 bytes: room for 300,000 kept drawings
 
 
 class GalleryError(ValueError):
@@ -181,7 +189,9 @@ class Gallery:
         The folder (``name``, by default ``sketchscope-gallery-YYYYmmdd-HHMMSS``, with ``-2``,
         ``-3``... added when taken) holds ``0001-<dataset>-<true class>.png`` per item, the
         strokes beside it as ``.json`` when kept, and ``labels.csv``. It is built under a
-        temporary name and renamed into place at the end: it appears whole or not at all.
+        temporary name and renamed into place at the end: it appears whole or not at all; one
+        left behind by an export that was killed is removed by the next. Only regular files are
+        exported: a picture that is a link (to /etc/passwd, say) is refused with its number.
         """
         if not self._items:
             raise GalleryError("the gallery is empty: keep a drawing first")
@@ -191,8 +201,10 @@ class Gallery:
         name = name or EXPORT_PREFIX + datetime.now().strftime("%Y%m%d-%H%M%S")
         if name in (".", "..") or Path(name).name != name or "/" in name or "\\" in name:
             raise GalleryError(f"not a folder name: {name!r}")
+        _remove_stale_partials(parent)
         try:
-            building = Path(tempfile.mkdtemp(prefix=f".{name}.", suffix=".partial", dir=parent))
+            building = Path(tempfile.mkdtemp(prefix=f".{name}.{PARTIAL_TAG}{os.getpid()}-",
+                                             suffix=".partial", dir=parent))
         except OSError as exc:
             raise GalleryError(f"cannot export into {parent}: {_reason(exc)}") from None
         try:
@@ -210,7 +222,11 @@ class Gallery:
         for number, item in enumerate(self._items, start=1):
             names = class_names(item.dataset)
             stem = f"{number:04d}-{item.dataset}-{_slug(names[item.true_label])}"
-            shutil.copyfile(self._png_path(item.id), folder / f"{stem}.png")
+            picture = self._png_path(item.id)
+            if not stat.S_ISREG(os.lstat(picture).st_mode):  # a link could lead anywhere
+                raise GalleryError(f"the picture of kept drawing {number} ({picture.name}) is not "
+                                   f"a regular file; remove the drawing and export again")
+            shutil.copyfile(picture, folder / f"{stem}.png")
             strokes = ""
             if item.drawing_json is not None:
                 strokes = f"{stem}.json"
@@ -253,34 +269,63 @@ class Gallery:
 
     def _load(self) -> None:
         index = self.folder / INDEX_NAME
-        try:
-            text = index.read_text(encoding="utf-8")
+        try:  # a regular file of bounded size: a FIFO or /dev/zero there would block the start
+            text = read_regular_file(index, MAX_INDEX_BYTES).decode("utf-8")
         except FileNotFoundError:
             return
         except (OSError, UnicodeDecodeError) as exc:
             self._set_aside(index, _reason(exc))
             return
         try:
-            entries = _parse_index(text)
+            entries, bad = _parse_index(text)
         except GalleryError as exc:
             self._set_aside(index, str(exc))
             return
-        missing = 0
+        lost = 0
         for entry in entries:
+            item = self._item_on_disk(entry)
+            if item is None:
+                lost += 1
+            else:
+                self._items.append(item)
+        warnings = []
+        if bad:  # the original is kept aside; the index lists what could be read
+            warnings.append(self._left_out(index, bad))
+        if lost:
+            warnings.append("1 kept drawing had lost its picture and was left out" if lost == 1
+                            else f"{lost} kept drawings had lost their pictures and were left out")
+        self.warning = "; ".join(warnings) or None
+
+    def _item_on_disk(self, entry: dict) -> GalleryItem | None:
+        """The item ``entry`` describes, or None when its picture is gone or unreadable."""
+        try:
             if not self._png_path(entry["id"]).is_file():
-                missing += 1
-                continue
-            drawing = None
-            if entry["strokes"]:
-                try:
-                    drawing = self._strokes_path(entry["id"]).read_text(encoding="utf-8")
-                except (OSError, UnicodeDecodeError):
-                    drawing = None  # the picture and the labels are still worth keeping
-            del entry["strokes"]
-            self._items.append(GalleryItem(**entry, drawing_json=drawing))
-        if missing:
-            self.warning = ("1 kept drawing had lost its picture and was left out" if missing == 1
-                            else f"{missing} kept drawings had lost their pictures and were left out")
+                return None
+        except OSError:  # a folder it may not look into, say
+            return None
+        drawing = None
+        if entry["strokes"]:
+            try:  # not through a link: its text would go out with an export
+                data = read_regular_file(self._strokes_path(entry["id"]), MAX_STROKES_BYTES,
+                                         follow_symlinks=False)
+                drawing = data.decode("utf-8")
+            except (OSError, UnicodeDecodeError):
+                drawing = None  # the picture and the labels are still worth keeping
+        return GalleryItem(**{k: v for k, v in entry.items() if k != "strokes"}, drawing_json=drawing)
+
+    def _left_out(self, index: Path, bad: list[str]) -> str:
+        """Move the index with bad items aside, write one of the items kept (if any); the warning."""
+        aside = index.with_name(index.name + ".corrupt")
+        try:
+            os.replace(index, aside)
+            if self._items:
+                self._write_index(self._items)
+            where = f"the index was moved aside to {aside.name}"
+        except OSError:
+            where = "the index was left as it was"
+        count = "1 kept drawing" if len(bad) == 1 else f"{len(bad)} kept drawings"
+        return f"{count} could not be read and {'was' if len(bad) == 1 else 'were'} left out " \
+               f"({bad[0]}); {where}"
 
     def _set_aside(self, index: Path, reason: str) -> None:
         aside = index.with_name(index.name + ".corrupt")
@@ -295,39 +340,80 @@ class Gallery:
 # ---------------------------------------------------------------------- helpers
 
 
-def _parse_index(text: str) -> list[dict]:
-    """The entries of an index file, each checked; GalleryError for anything else."""
+def _parse_index(text: str) -> tuple[list[dict], list[str]]:
+    """The entries of an index file, each checked, and why each bad one was left out;
+    GalleryError when the file as a whole is not an index."""
     try:
         data = json.loads(text)
-    except ValueError as exc:
+    except (ValueError, RecursionError) as exc:
         raise GalleryError(f"not JSON: {one_line(exc)}") from None
     if not isinstance(data, dict) or data.get("version") != FORMAT_VERSION:
         raise GalleryError("unknown index format")
     if not isinstance(data.get("items"), list):
         raise GalleryError("the index has no item list")
-    entries, seen = [], set()
+    entries, bad, seen = [], [], set()
     for raw in data["items"]:
         try:
-            entry = {
-                "id": raw["id"],
-                "dataset": _check_dataset(raw["dataset"]),
-                "true_label": _check_label(raw["true_label"], "true label"),
-                "predicted": _check_label(raw["predicted"], "predicted class"),
-                "confidence": _check_confidence(raw["confidence"]),
-                "created": raw["created"],
-                "strokes": raw["strokes"],
-            }
-        except (KeyError, TypeError) as exc:
-            raise GalleryError(f"an entry is incomplete ({type(exc).__name__}: {exc})") from None
-        if not isinstance(entry["id"], str) or not _ID_PATTERN.fullmatch(entry["id"]):
-            raise GalleryError(f"bad id {str(entry['id'])[:40]!r}")
-        if entry["id"] in seen:
-            raise GalleryError(f"id {entry['id']!r} appears twice")
-        if not isinstance(entry["created"], str) or not isinstance(entry["strokes"], bool):
-            raise GalleryError(f"entry {entry['id']!r} is malformed")
+            entry = _entry(raw)
+            if entry["id"] in seen:
+                raise GalleryError(f"id {entry['id']!r} appears twice")
+        except GalleryError as exc:
+            bad.append(str(exc))
+            continue
         seen.add(entry["id"])
         entries.append(entry)
-    return entries
+    return entries, bad
+
+
+def _entry(raw) -> dict:
+    """One item of the index, checked: its id names files, so it is short and plain."""
+    try:
+        entry = {
+            "id": raw["id"],
+            "dataset": _check_dataset(raw["dataset"]),
+            "true_label": _check_label(raw["true_label"], "true label"),
+            "predicted": _check_label(raw["predicted"], "predicted class"),
+            "confidence": _check_confidence(raw["confidence"]),
+            "created": raw["created"],
+            "strokes": raw["strokes"],
+        }
+    except (KeyError, TypeError) as exc:
+        raise GalleryError(f"an entry is incomplete ({type(exc).__name__}: {one_line(exc, 60)})") from None
+    if (not isinstance(entry["id"], str) or len(entry["id"]) > MAX_ID_CHARS
+            or not _ID_PATTERN.fullmatch(entry["id"])):
+        raise GalleryError(f"bad id {str(entry['id'])[:40]!r}")
+    if not isinstance(entry["created"], str) or not isinstance(entry["strokes"], bool):
+        raise GalleryError(f"entry {entry['id']!r} is malformed")
+    return entry
+
+
+def _remove_stale_partials(parent: Path) -> None:
+    """Remove the half-built export folders in ``parent`` that exports killed midway left: those
+    whose process is gone, or that are a day old. Nothing else is touched."""
+    try:
+        candidates = [p for p in parent.iterdir() if p.name.endswith(".partial")]
+    except OSError:
+        return
+    for path in candidates:
+        found = _PARTIAL_NAME.fullmatch(path.name)
+        if found is None or path.is_symlink() or not path.is_dir():
+            continue
+        try:
+            stale = not _running(int(found.group(1))) or time.time() - path.stat().st_mtime > 86_400
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: it exists
+    return True
 
 
 def _move_into_place(building: Path, parent: Path, name: str) -> Path:

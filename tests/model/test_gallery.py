@@ -1,9 +1,15 @@
 """The gallery of kept drawings: it survives a restart, exports whole or not at all, and a
 damaged index never stops it from opening."""
 
+import contextlib
 import csv
 import json
+import os
 import shutil
+import signal
+import subprocess
+import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -247,3 +253,131 @@ def test_add_refuses_bad_arguments_and_keeps_nothing(folder, kwargs, message):
         gallery.add(**args)
     assert "\n" not in str(caught.value)
     assert gallery.items == [] and not folder.exists()
+
+
+# ---------------------------------------------------------------------- hostile files
+
+
+@contextlib.contextmanager
+def no_longer_than(seconds: int):
+    """Fail, rather than hang the run, if the body blocks (a FIFO opened for reading does)."""
+    def blocked(*_):
+        raise TimeoutError(f"blocked for {seconds} s")
+
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(seconds)
+    try:
+        yield
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_bad_items_are_left_out_the_rest_kept_and_the_original_index_set_aside(filled, folder):
+    """An id of 300 letters matches the id pattern but names no file that can be opened."""
+    index = json.loads((folder / INDEX_NAME).read_text())
+    good = index["items"]
+    hostile = [{**good[0], "id": "a" * 300}, {"id": "b"}, dict(good[1]),
+               {**good[2], "id": "../../etc/x"}, {**good[0], "id": "c", "true_label": 12}]
+    index["items"] = [good[0], *hostile[:2], good[1], *hostile[2:], good[2]]
+    text = json.dumps(index)
+    (folder / INDEX_NAME).write_text(text)
+    again = Gallery(folder)
+    assert again.items == filled.items
+    assert again.warning.startswith("5 kept drawings could not be read and were left out (bad id")
+    assert "index.json.corrupt" in again.warning and "\n" not in again.warning
+    assert (folder / "index.json.corrupt").read_text() == text  # nothing is lost
+    third = Gallery(folder)  # the new index lists what could be read
+    assert third.items == filled.items and third.warning is None
+
+
+@pytest.mark.parametrize("make", ["fifo", "dev-zero", "huge"])
+def test_an_index_that_is_no_regular_file_or_too_large_is_set_aside_without_blocking(
+        filled, folder, monkeypatch, make):
+    from model import gallery as gallery_module
+
+    index = folder / INDEX_NAME
+    index.unlink()
+    if make == "fifo":
+        os.mkfifo(index)
+    elif make == "dev-zero":
+        index.symlink_to("/dev/zero")
+    else:
+        index.write_text(json.dumps({"version": 1, "items": []}) + " " * 2_000)
+        monkeypatch.setattr(gallery_module, "MAX_INDEX_BYTES", 1_000)
+    with no_longer_than(20):
+        again = Gallery(folder)
+    assert again.items == []
+    reason = "larger than 1,000 bytes" if make == "huge" else "not a regular file"
+    assert again.warning == f"Could not read the gallery ({reason}); moved aside to index.json.corrupt, " \
+                            "starting empty"
+
+
+def test_strokes_that_are_a_fifo_or_a_link_are_not_read_and_the_drawing_is_kept(filled, folder,
+                                                                               tmp_path):
+    with_strokes = filled.items[1]
+    strokes = folder / f"{with_strokes.id}.json"
+    strokes.unlink()
+    os.mkfifo(strokes)
+    with no_longer_than(20):
+        again = Gallery(folder)
+    assert [i.id for i in again.items] == [i.id for i in filled.items]
+    assert again.items[1].drawing_json is None and again.warning is None
+    secret = tmp_path / "secret.txt"
+    secret.write_text('{"version": 1, "strokes": []}  the contents of a private file')
+    strokes.unlink()
+    strokes.symlink_to(secret)
+    again = Gallery(folder)
+    assert again.items[1].drawing_json is None
+    out = tmp_path / "out"
+    out.mkdir()
+    exported = again.export(out)
+    assert all("private" not in p.read_text(errors="replace") for p in exported.iterdir())
+
+
+def test_a_picture_that_is_a_link_is_not_exported(filled, folder, tmp_path):
+    picture = folder / f"{filled.items[1].id}.png"
+    picture.unlink()
+    picture.symlink_to("/etc/passwd")
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(GalleryError, match=r"^the picture of kept drawing 2 \(.*\.png\) is not a "
+                                           r"regular file; remove the drawing and export again$"):
+        filled.export(out)
+    assert list(out.iterdir()) == []
+
+
+KILLED_EXPORT = """
+import shutil, sys, time
+from model.gallery import Gallery
+copies = []
+real = shutil.copyfile
+def slow(src, dst, *args, **kwargs):
+    real(src, dst, *args, **kwargs)
+    copies.append(dst)
+    if len(copies) == 2:
+        print("midway", flush=True)
+        time.sleep(60)
+shutil.copyfile = slow
+Gallery(sys.argv[1]).export(sys.argv[2])
+"""
+
+
+def test_an_export_killed_midway_leaves_nothing_after_the_next_export(filled, folder, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / ".my-notes.partial").mkdir()  # the user's own: left alone
+    root = Path(__file__).resolve().parents[2]
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_EXPORT, str(folder), str(out)], cwd=root,
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline() == "midway\n"
+        partial = [p.name for p in out.iterdir() if p.name.endswith(".partial")]
+        assert len(partial) == 2  # the user's, and the export's, two pictures in
+    finally:
+        proc.kill()  # SIGKILL: no clean-up runs
+        proc.wait()
+        proc.stdout.close()
+    exported = filled.export(out)
+    assert sorted(p.name for p in out.iterdir()) == sorted([".my-notes.partial", exported.name])
+    assert len(rows(exported)) == 4
