@@ -15,9 +15,10 @@ import sys
 import time
 
 from PySide6.QtCore import QEvent, QObject, QTimer
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from gui.about import app_icon
+from gui.files import DataFolderBusy, data_dir, lock_data_folder
 from gui.main_window import APP_NAME, MainWindow
 
 EXIT_WHEN = "SKETCHSCOPE_EXIT_WHEN"
@@ -52,7 +53,14 @@ def main(dataset: str | None = None) -> int:
     app.setApplicationName(APP_NAME)
     app.setWindowIcon(app_icon())
     app.setDesktopFileName("sketchscope")  # the launcher make install-desktop writes
-    window = MainWindow(dataset=dataset)
+    folder = data_dir()
+    try:
+        lock = lock_data_folder(folder)  # held until this function returns
+    except DataFolderBusy as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        QMessageBox.warning(None, APP_NAME, str(exc))
+        return 1
+    window = MainWindow(dataset=dataset, data_folder=folder)
 
     exit_when = os.environ.get(EXIT_WHEN, "")
     if exit_when == "shown":
@@ -67,4 +75,6 @@ def main(dataset: str | None = None) -> int:
     code = app.exec()
     if window.isVisible():  # quit by the benchmark rather than by closing the window
         window.close()
+    if lock is not None:
+        lock.unlock()
     return code

@@ -20,7 +20,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
-from PySide6.QtCore import QEvent, QObject, QSettings, QStandardPaths, Signal
+from PySide6.QtCore import QEvent, QLockFile, QObject, QSettings, QStandardPaths, Signal
 from PySide6.QtGui import QGuiApplication, QImage
 from PySide6.QtWidgets import QFileDialog, QMessageBox, QWidget
 
@@ -35,6 +35,7 @@ from model.datasets import DATASETS
 from model.drawing import DRAWING_SUFFIXES, DrawingFileError, read_drawing, write_drawing
 
 DATA_DIR_ENV = "SKETCHSCOPE_DATA_DIR"  # overrides the data folder (tests, portable installs)
+LOCK_NAME = "sketchscope.lock"  # in the data folder, while a Sketchscope uses it
 SAVE_SIZE = 560  # pixels of a saved drawing (twice the working page)
 IMAGE_FILTER = ("Images and drawings (*.png *.jpg *.jpeg *.bmp *.gif *.tif *.tiff *.webp *.json *.svg)"
                 ";;Drawings with strokes (*.json *.svg);;All files (*)")
@@ -53,6 +54,36 @@ def data_dir() -> Path:
     if override:
         return Path(override)
     return Path(QStandardPaths.writableLocation(QStandardPaths.StandardLocation.AppDataLocation))
+
+
+class DataFolderBusy(Exception):
+    """Another running Sketchscope holds the data folder; the message is one line."""
+
+
+def lock_data_folder(folder: str | os.PathLike) -> QLockFile | None:
+    """Hold ``folder`` for this process: one running Sketchscope per data folder, since two
+    would overwrite each other's gallery index and autosave. Returns the held lock, to keep
+    for the life of the process (or None when no lock can be made: a folder no lock can be
+    written in takes no autosave or gallery either). Raises DataFolderBusy when another running
+    Sketchscope holds it. A lock left by a process that died (a crash, kill -9) is taken over.
+    """
+    folder = Path(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    lock = QLockFile(str(folder / LOCK_NAME))
+    lock.setStaleLockTime(0)  # stale only when its process is gone: a session lasts for hours
+    if lock.tryLock(0):
+        return lock
+    if lock.error() != QLockFile.LockError.LockFailedError:
+        return None
+    info = lock.getLockInfo()
+    pid = f" (process {info[0]})" if isinstance(info, tuple) and info and info[0] else ""
+    raise DataFolderBusy(
+        f"Sketchscope is already running{pid} with the data folder {folder}; one window keeps "
+        f"its drawings there at a time, so this one is not opened. To run another beside it, "
+        f"give it a folder of its own: {DATA_DIR_ENV}=/another/folder")
 
 
 # ---------------------------------------------------------------- pictures in, PNG files out

@@ -78,3 +78,66 @@ def test_every_gui_module_imports_first_without_a_cycle():
         proc = subprocess.run([sys.executable, "-c", f"import {name}"], cwd=root,
                               capture_output=True, text=True)
         assert proc.returncode == 0, f"{name}: {proc.stderr.strip().splitlines()[-1:]}"
+
+
+HOLD_THE_APP = """
+import sys, time
+from PySide6.QtCore import QCoreApplication
+from gui.files import lock_data_folder
+app = QCoreApplication([])
+lock = lock_data_folder(sys.argv[1])
+print("held" if lock is not None else "not held", flush=True)
+time.sleep(120)
+"""
+
+
+def test_a_second_app_on_the_same_data_folder_is_refused_and_a_dead_ones_lock_is_taken_over(
+        qapp, tmp_path, monkeypatch, capsys):
+    """Two windows on one data folder lost data: each rewrote the gallery index and the
+    autosave without the other's. A second start on the folder is refused in one line."""
+    import signal
+
+    import gui.app
+    from gui.files import lock_data_folder
+
+    data = tmp_path / "data"
+    monkeypatch.setenv("SKETCHSCOPE_DATA_DIR", str(data))
+    first = subprocess.Popen([sys.executable, "-c", HOLD_THE_APP, str(data)], cwd=ROOT,
+                             stdout=subprocess.PIPE, text=True,
+                             env=dict(os.environ, QT_QPA_PLATFORM="offscreen"))
+    try:
+        assert first.stdout.readline() == "held\n"
+        warned, opened = [], []
+        monkeypatch.setattr(gui.app.QMessageBox, "warning", lambda *args: warned.append(args[2]))
+        monkeypatch.setattr(gui.app, "MainWindow", lambda **kwargs: opened.append(kwargs))
+        assert gui.app.main() == 1
+        assert opened == []  # no second window: nothing of the first's can be overwritten
+        error = capsys.readouterr().err
+        assert error == f"error: {warned[0]}\n" and error.count("\n") == 1
+        assert warned[0].startswith(f"Sketchscope is already running (process {first.pid}) "
+                                    f"with the data folder {data}")
+        assert "SKETCHSCOPE_DATA_DIR=" in warned[0]
+    finally:
+        first.send_signal(signal.SIGKILL)  # it dies holding the lock
+        first.wait()
+        first.stdout.close()
+    lock = lock_data_folder(data)  # a dead process's lock is taken over
+    assert lock is not None and lock.isLocked()
+    lock.unlock()
+
+
+def test_the_data_folder_lock_is_one_per_folder_and_none_where_nothing_can_be_written(qapp, tmp_path):
+    from gui.files import DataFolderBusy, lock_data_folder
+
+    lock = lock_data_folder(tmp_path / "a")
+    with pytest.raises(DataFolderBusy, match=f"process {os.getpid()}"):
+        lock_data_folder(tmp_path / "a")
+    other = lock_data_folder(tmp_path / "b")  # another folder: another window may run
+    assert other is not None
+    lock.unlock()
+    again = lock_data_folder(tmp_path / "a")
+    assert again is not None
+    (tmp_path / "a-file").write_text("not a folder")
+    assert lock_data_folder(tmp_path / "a-file" / "data") is None
+    again.unlock()
+    other.unlock()
