@@ -149,3 +149,41 @@ def test_pasting_nothing_usable_says_so_and_keeps_the_drawing(make_window, captu
     window.paste_action.trigger()
     assert "no image" in window.statusBar().currentMessage()
     assert np.array_equal(window.canvas.image(), before)
+
+
+def test_files_that_would_run_a_program_block_or_exhaust_memory_get_one_line(
+        make_window, tmp_path, capture_warnings):
+    """PostScript (as .eps, and named .png) went to Ghostscript: a loop hung the window and a
+    `file` operator wrote where it liked. A FIFO blocks a reader; /dev/zero never ends; a
+    49,999,999 x 1 picture passes the pixel limit but its preprocessing needs 30 GB."""
+    written = tmp_path / "written-by-postscript"
+    script = f"%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 280 280\n({written}) (w) file (x) writestring\n"
+    (tmp_path / "loop.eps").write_text("%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 280 280\n{} loop\n")
+    (tmp_path / "writes.png").write_text(script)
+    os.mkfifo(tmp_path / "pipe.png")
+    (tmp_path / "zero.png").symlink_to("/dev/zero")
+    Image.new("1", (49_999_999, 1), 1).save(tmp_path / "line.png")
+    window = make_window()
+    draw(window.canvas, ONE)
+    before, strokes = window.canvas.image(), window.canvas.strokes()
+    names = ["loop.eps", "writes.png", "pipe.png", "zero.png", "line.png"]
+
+    def blocked(*_):
+        raise TimeoutError("opening the file blocked the window")
+
+    previous = signal.signal(signal.SIGALRM, blocked)
+    signal.alarm(30)
+    try:
+        for name in names:
+            assert not window.files.open_image(tmp_path / name), name
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert len(capture_warnings) == len(names)
+    for name, text in zip(names, capture_warnings, strict=True):
+        assert name in text and "\n" not in text, text
+    assert "not an image file Sketchscope can read" in capture_warnings[0]
+    assert "not a regular file" in capture_warnings[2] and "not a regular file" in capture_warnings[3]
+    assert "not a drawing" in capture_warnings[4]
+    assert not written.exists()
+    assert np.array_equal(window.canvas.image(), before) and window.canvas.strokes() == strokes
