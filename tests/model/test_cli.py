@@ -66,6 +66,25 @@ def test_predict_reports_bad_files_one_line_each_and_goes_on(redrawn_digits, tmp
     assert [json.loads(line)["file"] for line in proc.stdout.splitlines()] == [str(good)]
 
 
+def test_predict_refuses_postscript_and_endless_pictures_and_goes_on(redrawn_digits, tmp_path):
+    """PostScript went to Ghostscript (a loop hung predict, `file` wrote anywhere); a
+    49,999,999 x 1 picture passed the pixel limit and its preprocessing needed 30 GB."""
+    good = redrawn_digits[0][0]
+    written = tmp_path / "written-by-postscript"
+    (tmp_path / "loop.eps").write_text("%!PS-Adobe-3.0 EPSF-3.0\n%%BoundingBox: 0 0 280 280\n{} loop\n")
+    (tmp_path / "writes.png").write_text(f"%!PS-Adobe-3.0\n({written}) (w) file (x) writestring\n")
+    Image.new("1", (49_999_999, 1), 1).save(tmp_path / "line.png")
+    bad = [tmp_path / "loop.eps", tmp_path / "writes.png", tmp_path / "line.png"]
+    proc = subprocess.run([sys.executable, "main.py", "predict", *map(str, bad), str(good)], cwd=ROOT,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    errors = proc.stderr.splitlines()
+    assert [line.split(": ")[1] for line in errors] == [str(path) for path in bad]
+    assert "not an image file Sketchscope can read" in errors[0] and "not a drawing" in errors[2]
+    assert [json.loads(line)["file"] for line in proc.stdout.splitlines()] == [str(good)]
+    assert not written.exists()
+
+
 def test_evaluate_json_reports_dataset_n_accuracy(tmp_path):
     proc = run("evaluate", "--dataset", "fashion", "--arch", "dense", "--json",
                "--confusion", str(tmp_path / "c.png"))
