@@ -63,11 +63,12 @@ DRAWING_SUFFIXES = (".json", ".svg")
 NUM_CLASSES = 10
 
 # What a drawing may hold. Every operation on a page (restoring it at start-up, opening it, undo,
-# saving it as PNG) paints all its strokes again, so the limit is what paints in well under a
-# second at its worst: 5,000 points of 60-pixel eraser strokes across the whole page restore in
-# 0.8 s on the project's 2-core machine (200,000 points took 31-42 s at every start). A digit
-# takes tens to hundreds of points; 5,000 is over a minute of drawing with a mouse. The page
-# accepts no more (Sketch), so every drawing the app holds can be saved and read back.
+# saving it as PNG) paints all its strokes again, so the limit is what paints in under a second
+# at its worst: 5,000 points, every piece a 120-pixel eraser stroke across the page, put the
+# window on screen 0.5-0.9 s after it starts to build on the project's 2-core machine (its sharp
+# page follows in slices); 200,000 points took 31-42 s at every start. At the 60 or so moves a
+# second a mouse reports, 5,000 points are over a minute of drawing. The page accepts no more
+# (Sketch), so every drawing the app holds can be saved and read back.
 MAX_STROKES = 5_000
 MAX_POINTS = 5_000  # in all strokes together
 MAX_FILE_BYTES = 50_000_000
