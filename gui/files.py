@@ -62,7 +62,9 @@ class DataFolderBusy(Exception):
 
 def lock_data_folder(folder: str | os.PathLike) -> QLockFile | None:
     """Hold ``folder`` for this process: one running Sketchscope per data folder, since two
-    would overwrite each other's gallery index and autosave. Returns the held lock, to keep
+    would overwrite each other's gallery index and autosave. (Merging on write would save the
+    gallery's index, but not the autosave: a folder has one drawing to restore, and a lock
+    covers every file the folder will ever hold.) Returns the held lock, to keep
     for the life of the process (or None when no lock can be made: a folder no lock can be
     written in takes no autosave or gallery either). Raises DataFolderBusy when another running
     Sketchscope holds it. A lock left by a process that died (a crash, kill -9) is taken over.
