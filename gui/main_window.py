@@ -59,6 +59,7 @@ from gui.image_file import (
 )
 from gui.jobs import LiveResult, Loader, shipped_test_split
 from gui.qimage import qimage_to_rgba
+from gui.training.feature import TrainingFeature
 from gui.views.canvas import MAX_WIDTH, MIN_WIDTH, PAGE_SIZE, Canvas
 from gui.views.feature_maps import FeatureMapsPanel
 from gui.views.input_view import InputView
@@ -155,6 +156,8 @@ class MainWindow(QMainWindow):
         self._build_layout()
         self._build_menus_and_toolbar()
         self._build_status_bar()
+        self.training = TrainingFeature(self, self.model_menu, self._settings, folder,
+                                        presentation=lambda: self.presentation)
         self.setAcceptDrops(True)
 
         self.canvas.sig_image_changed.connect(self._on_image_changed)
@@ -359,7 +362,7 @@ class MainWindow(QMainWindow):
         edit_menu.addSeparator()
         edit_menu.addActions([self.pen_action, self.eraser_action,
                               self.thinner_action, self.thicker_action])
-        model_menu = menus.addMenu("&Model")
+        model_menu = self.model_menu = menus.addMenu("&Model")
         model_menu.addActions(list(self.dataset_actions.values()))
         model_menu.addSeparator()
         model_menu.addAction(self.compare_action)
@@ -892,6 +895,7 @@ class MainWindow(QMainWindow):
             self.presentation = None
         self.autosaver.save_now()
         self.save_settings()
+        self.training.shutdown()
         self._client.shutdown()
         super().closeEvent(event)
 
