@@ -13,12 +13,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
-    QFormLayout,
     QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
     QPushButton,
+    QSizePolicy,
     QSpinBox,
     QVBoxLayout,
     QWidget,
@@ -31,10 +31,10 @@ from model.training.live_protocol import HELD_OUT, LiveConfig
 
 ARCH_LABELS = {"cnn": "CNN (the course network)", "dense": "Dense (the seed's first network)"}
 START_LABELS = {"random": "random weights", "shipped": "the shipped model (fine-tune)"}
-RECIPE_LABELS = {"course": "the course's: Adam 1e-3, batch 64",
+RECIPE_LABELS = {"course": "the course's: Adam 1e-3, batch 32",
                  "sketchscope": "Sketchscope's: AdamW, cosine, augmentation"}
 DEFAULT_EPOCHS = 2
-DEFAULT_REPORT_EVERY = 50
+DEFAULT_REPORT_EVERY = 100
 DEFAULT_GALLERY_PERCENT = 10
 STATES = ("idle", "starting", "running", "paused", "stopped", "finished", "failed")
 
@@ -138,9 +138,11 @@ class TrainingPanel(QWidget):
         self.progress.setFormat("step %v of %m")
         self.time_left = QLabel()
         self.status = QLabel("Press Train: a fresh network learns while you watch.")
-        self.status.setWordWrap(True)
         self.gallery_line = QLabel()
-        self.gallery_line.setWordWrap(True)
+        for line in (self.status, self.gallery_line, self.time_left):
+            # One line each, cut at the panel's edge (the tooltip has it all): word wrap would
+            # make the dock's scroll area ask for the panel's full preferred height.
+            line.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.train_button.clicked.connect(lambda: self.sig_start.emit(self.config()))
         self.pause_button.clicked.connect(self._on_pause_clicked)
         self.stop_button.clicked.connect(self.sig_stop)
@@ -157,30 +159,29 @@ class TrainingPanel(QWidget):
         self.drawing.clear(self._names)
 
     def _lay_out(self) -> None:
-        form = QFormLayout()
-        form.addRow("Data", self.dataset_box)
-        form.addRow("Network", self.arch_box)
-        form.addRow("Start from", self.start_box)
-        form.addRow("Recipe", self.recipe_box)
-        form.addRow("Length", self.epochs_box)
-        form.addRow("Report", self.interval_box)
-        drawings = QHBoxLayout()
-        drawings.addWidget(self.gallery_box)
-        drawings.addWidget(self.gallery_count, 1)
-        form.addRow("Your drawings", drawings)
+        settings = QGridLayout()  # label, field, label, field: four short rows
+        fields = (("Data", self.dataset_box), ("Network", self.arch_box),
+                  ("Start from", self.start_box), ("Recipe", self.recipe_box),
+                  ("Length", self.epochs_box), ("Report", self.interval_box))
+        for i, (label, widget) in enumerate(fields):
+            settings.addWidget(QLabel(label), i // 2, 2 * (i % 2))
+            settings.addWidget(widget, i // 2, 2 * (i % 2) + 1)
+        settings.addWidget(QLabel("Your drawings"), 3, 0)
+        settings.addWidget(self.gallery_box, 3, 1)
+        settings.addWidget(self.gallery_count, 3, 2, 1, 2)
+        settings.setColumnStretch(1, 1)
+        settings.setColumnStretch(3, 1)
         buttons = QGridLayout()
         for i, button in enumerate((self.train_button, self.pause_button, self.stop_button)):
             buttons.addWidget(button, 0, i)
         buttons.addWidget(self.use_button, 1, 0, 1, 2)
         buttons.addWidget(self.back_button, 1, 2)
         left = QVBoxLayout()
-        left.addLayout(form)
-        left.addLayout(buttons)
-        left.addWidget(self.progress)
-        left.addWidget(self.time_left)
-        left.addWidget(self.follow_box)
-        left.addWidget(self.status)
-        left.addWidget(self.gallery_line)
+        for part in (settings, buttons):
+            left.addLayout(part)
+        for widget in (self.progress, self.time_left, self.follow_box, self.status,
+                       self.gallery_line):
+            left.addWidget(widget)
         left.addStretch(1)
         kernels = QVBoxLayout()
         kernels.addWidget(self.kernels_title)
@@ -189,7 +190,7 @@ class TrainingPanel(QWidget):
         layout.addLayout(left, 3)
         layout.addWidget(self.plot, 4)
         layout.addLayout(kernels, 2)
-        layout.addWidget(self.drawing, 3)
+        layout.addWidget(self.drawing, 4)
 
     # ------------------------------------------------------------ what the user set
 
@@ -243,6 +244,7 @@ class TrainingPanel(QWidget):
 
     def show_status(self, line: str) -> None:
         self.status.setText(line)
+        self.status.setToolTip(line)
 
     def show_started(self, started) -> None:
         """A run has begun (``Started``): its length, what it trains with, fresh curves."""

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.colormap import feature_grid
 from gui.views.feature_maps import MosaicView
@@ -137,13 +137,17 @@ class CurvesPlot(QWidget):
         latest = []
         for name, colour in zip(names, (TRAIN_COLOUR, test), strict=True):
             values = getattr(curves, name)
-            path = QPainterPath()
-            for k, (step, value) in enumerate(zip(curves.steps, values, strict=True)):
+            path, started = QPainterPath(), False
+            for step, value in zip(curves.steps, values, strict=True):
                 if not np.isfinite(value):
                     continue
                 point = QPointF(rect.left() + rect.width() * step / curves.total_steps,
                                 rect.bottom() - rect.height() * min(value / top, 1.0))
-                path.moveTo(point) if k == 0 or path.isEmpty() else path.lineTo(point)
+                if started:
+                    path.lineTo(point)
+                else:
+                    path.moveTo(point)
+                    started = True
             painter.setPen(QPen(colour, 2.0 * self._scale if name.startswith("test") else 1.5))
             painter.drawPath(path)
             if values and np.isfinite(values[-1]):
@@ -167,19 +171,21 @@ class DrawingView(QWidget):
         super().__init__(parent)
         self.heading = QLabel("The drawing, as this network reads it")
         self.chart = ProbabilityChart(("",) * 10)
-        self.chart.setMinimumHeight(120)
+        self.chart.setMinimumSize(120, 120)
         self.maps = [MosaicView() for _ in MAP_LAYERS]
         grid = QGridLayout()
         grid.setContentsMargins(0, 0, 0, 0)
         for i, (name, view) in enumerate(zip(MAP_LAYERS, self.maps, strict=True)):
-            view.setMinimumSize(72, 72)
+            view.setMinimumSize(64, 64)
             view.setToolTip(f"{name}: 64 feature maps of the drawing")
             grid.addWidget(view, i // 2, i % 2)
+        row = QHBoxLayout()
+        row.addWidget(self.chart, 1)
+        row.addLayout(grid, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
-        layout.addWidget(self.chart, 2)
-        layout.addLayout(grid, 3)
+        layout.addLayout(row, 1)
 
     def show_answer(self, names: tuple[str, ...], probabilities: np.ndarray | None,
                     maps: tuple[np.ndarray, ...] = ()) -> None:

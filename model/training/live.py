@@ -57,6 +57,7 @@ GALLERY_SHIFT = 2  # kept drawings are shifted by up to this many pixels each ti
 HELD_OUT_SEED = 0  # the held-out subset is the same in every run, whatever the run's seed
 PARTIAL = ".partial-"  # a save being built: ".<name>.partial-<pid>"
 IDLE_WAIT_S = 0.5  # how often a paused trainer looks whether the app is still there
+DRAWING_EVERY_S = 0.25  # while training, the drawing's maps are answered at most this often
 
 Send = Callable[[object], None]
 
@@ -447,30 +448,33 @@ def _handle(trainer: LiveTrainer, command, state: str, send: Send) -> str:
 
 def serve(trainer: LiveTrainer, commands, send: Send, app_alive: Callable[[], bool] = lambda: True):
     """Train until every step is done, answering commands between steps; then keep answering
-    (drawings, questions, Save) until Quit, or until the app is gone."""
-    state = "running"
+    (drawings, questions, Save) until Quit, or until the app is gone. While it trains, a new
+    drawing is answered at most every DRAWING_EVERY_S (and with every report)."""
+    state, answered_at, drawing_waits = "running", 0.0, False
     send(State(state))
     while True:
-        block = state != "running"
+        block = state != "running" and not drawing_waits
         waiting = _drain(commands, block)
-        drawings = [c for c in waiting if isinstance(c, SetDrawing)]
         for command in waiting:
-            if not isinstance(command, SetDrawing):
-                state = _handle(trainer, command, state, send)
-                if state == "quit":
-                    return
-        if drawings:  # only the newest drawing matters
-            trainer.drawing = drawings[-1]
+            if isinstance(command, SetDrawing):  # only the newest drawing matters
+                trainer.drawing, drawing_waits = command, True
+                continue
+            state = _handle(trainer, command, state, send)
+            if state == "quit":
+                return
+        now = time.perf_counter()
+        if drawing_waits and (state != "running" or now - answered_at >= DRAWING_EVERY_S):
             send(trainer.answer_drawing())
+            answered_at, drawing_waits = now, False
         if state == "running":
-            started = time.perf_counter()
             trainer.step()
-            trainer.active_seconds += time.perf_counter() - started
+            trainer.active_seconds += time.perf_counter() - now
             if trainer.report_due():
                 started = time.perf_counter()
-                report = trainer.report()
+                report = trainer.report()  # it carries the drawing's answer
                 trainer.active_seconds += time.perf_counter() - started
                 send(report)
+                answered_at, drawing_waits = time.perf_counter(), False
             if trainer.done:
                 state = "finished"
                 send(State(state))

@@ -8,8 +8,8 @@ A run's settings are a :class:`LiveConfig`; how it trains (optimizer, learning r
 augmentation) is its :class:`LivePlan`, made by :func:`live_plan` from one of two recipes:
 
 - ``course``: the seed course's ``model.fit``: plain Adam at Keras's default 1e-3 (1e-4 when
-  fine-tuning the shipped model, which a full step would knock back), batch 64, no
-  augmentation, constant rate;
+  fine-tuning the shipped model, which a full step would knock back), Keras's default batch of
+  32, no augmentation, constant rate;
 - ``sketchscope``: the parts of the project's own recipe (``recipes.RECIPES``) that suit a
   live run: its batch size, its online augmentation and label smoothing, AdamW with weight
   decay 1e-4, a 5% warm-up then a cosine decay over the run's steps to its peak rate (a tenth
@@ -41,7 +41,7 @@ class LiveConfig:
     start: str = "random"  # one of STARTS
     recipe: str = "course"  # one of RECIPE_NAMES
     epochs: int = 2
-    report_every: int = 50  # steps between reports
+    report_every: int = 100  # steps between reports
     held_out: int = HELD_OUT
     gallery: str | None = None  # the gallery folder whose kept drawings may be mixed in
     gallery_weight: float = 0.0  # the share of each batch drawn from the kept drawings
@@ -82,7 +82,7 @@ def live_plan(config: LiveConfig) -> LivePlan:
         raise ValueError(f"unknown start {config.start!r}; choose one of {', '.join(STARTS)}")
     factor = FINE_TUNE_FACTOR if config.start == "shipped" else 1.0
     if config.recipe == "course":
-        return LivePlan("adam", 1e-3 * factor, 64, cosine=False)
+        return LivePlan("adam", 1e-3 * factor, 32, cosine=False)
     recipe = RECIPES[config.dataset][config.arch]
     schedule = recipe.schedule
     return LivePlan("adamw", schedule.learning_rate * factor, schedule.batch_size, cosine=True,

@@ -29,7 +29,7 @@ def test_a_killed_trainer_is_one_line_and_questions_fail_cleanly(qtbot, client):
     assert client.start(TINY)
     qtbot.waitUntil(lambda: any(isinstance(e, Report) for e in events), timeout=START_MS)
     started = [e for e in events if isinstance(e, Started)]
-    assert len(started) == 1 and started[0].total_steps == 20
+    assert len(started) == 1 and started[0].total_steps == 40
     client.send(Pause())
     qtbot.waitUntil(lambda: State("paused") in events, timeout=10_000)
     x = np.zeros((2, 28, 28, 1), np.float32)

@@ -54,8 +54,8 @@ def digit_page(image: np.ndarray) -> np.ndarray:
 def test_the_plans_say_what_each_recipe_trains_with():
     course = live_plan(LiveConfig())
     assert (course.optimizer, course.learning_rate, course.batch_size, course.cosine) == \
-        ("adam", 1e-3, 64, False)
-    assert course.describe() == "Adam 0.001; batch 64"
+        ("adam", 1e-3, 32, False)
+    assert course.describe() == "Adam 0.001; batch 32"
     assert live_plan(LiveConfig(start="shipped")).learning_rate == pytest.approx(1e-4)
     own = live_plan(LiveConfig(recipe="sketchscope"))
     assert own.optimizer == "adamw" and own.cosine and own.label_smoothing == 0.1
@@ -88,14 +88,14 @@ def test_the_held_out_images_are_fixed_and_spread_over_the_whole_split():
 def test_a_few_steps_report_both_curves_and_the_kernels(trainer):
     started = trainer.started()
     assert isinstance(started, Started)
-    assert (started.train_images, started.held_out, started.total_steps) == (640, 200, 10)
+    assert (started.train_images, started.held_out, started.total_steps) == (640, 200, 20)
     assert started.keras_config["name"] == "sketchscope_cnn"
     before = trainer.kernels().copy()
     for _ in range(3):
         trainer.step()
     report = trainer.report()
-    assert isinstance(report, Report) and report.step == 3 and report.total_steps == 10
-    assert report.epoch == pytest.approx(3 * 64 / 640)
+    assert isinstance(report, Report) and report.step == 3 and report.total_steps == 20
+    assert report.epoch == pytest.approx(3 * 32 / 640)
     assert 0 <= report.train_accuracy <= 1 and np.isfinite(report.train_loss)
     assert 0 <= report.test_accuracy <= 1 and np.isfinite(report.test_loss)
     assert report.kernels.shape == (3, 3, 1, 64)
@@ -193,7 +193,7 @@ def test_a_run_that_does_every_step_finishes_and_still_answers():
     commands, events, thread = run_loop(trainer)
     events.wait_for(lambda m: m == State("finished"))
     reports = events.of(Report)
-    assert [r.step for r in reports] == [3, 4]  # every 3 steps, and the last
+    assert [r.step for r in reports] == [3, 6, 8]  # every 3 steps, and the last
     assert reports[-1].seconds_left == 0 and reports[-1].seconds > 0
     commands.put(Ask(9, "forward", trainer.x_test[:1], np.ones((1, 4, 64), np.float32)))
     assert isinstance(events.wait_for(lambda m: isinstance(m, Answer)), Answer)
@@ -292,9 +292,9 @@ def test_mixed_in_drawings_teach_the_network_their_labels(tmp_path):
     config = LiveConfig(limit=2000, held_out=100, epochs=1, gallery=str(folder),
                         gallery_weight=0.5, nice=0)
     trainer = live.LiveTrainer(config)
-    assert trainer.started().gallery_images == 8 and trainer.gallery_per_batch == 32
+    assert trainer.started().gallery_images == 8 and trainer.gallery_per_batch == 16
     x, y = trainer.next_batch()
-    assert len(x) == 64 and (y[32:] == 3).all()
+    assert len(x) == 32 and (y[16:] == 3).all()
     start = trainer.gallery_start
     for _ in range(40):
         trainer.step()
