@@ -26,7 +26,8 @@ from model.errors import ModelError, one_line
 from model.training.live_protocol import Answer, Ask, Failed, LiveConfig, Quit
 
 ASK_TIMEOUT_S = 10.0  # a step takes a fraction of a second; a save may take a few
-QUIT_WAIT_S = 1.0  # how long closing waits for the trainer to leave before ending it
+QUIT_WAIT_S = 0.3  # a trainer between two steps leaves at once; one busy (loading, saving) is ended
+END_WAIT_S = 2.0  # how long an ended trainer may take to go
 
 
 def ended_line(exitcode: int | None) -> str:
@@ -70,7 +71,7 @@ class _Reader(QThread):
             else:
                 self.sig_event.emit(self._run, message)
         self._connection.close()
-        self._process.join(QUIT_WAIT_S)  # it closed the pipe as it left: at once, or nearly
+        self._process.join(END_WAIT_S)  # it closed the pipe as it left: at once, or nearly
         self.sig_closed.emit(self._run)
 
 
@@ -155,8 +156,8 @@ class TrainerClient(QObject):
         self.send(Quit())
         process.join(QUIT_WAIT_S)
         if process.is_alive():
-            process.terminate()
-            process.join(QUIT_WAIT_S)
+            process.terminate()  # what a save was building is left hidden, and removed later
+            process.join(END_WAIT_S)
         if process.is_alive():
             process.kill()
             process.join()

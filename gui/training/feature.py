@@ -41,6 +41,7 @@ from model.training.live_protocol import (
 )
 
 SHORTCUT = "Ctrl+T"
+DRAWING_HEADING = "The drawing, as this network reads it"
 MESSAGE_MS = 8000
 
 
@@ -224,8 +225,13 @@ class TrainingFeature(QObject):
         config = self._config
         if result is None or config is None or not self.client.running():
             return
-        if result.dataset != config.dataset or result.seq == self._sent_seq:
+        if result.dataset != config.dataset:
+            self.panel.drawing.heading.setText(
+                f"Switch to {DATASETS[config.dataset].title} to see this network read the drawing")
             return
+        if result.seq == self._sent_seq:
+            return
+        self.panel.drawing.heading.setText(DRAWING_HEADING)
         if result.empty:
             image = None
         elif result.net_input is not None:

@@ -266,7 +266,8 @@ class TrainingPanel(QWidget):
         self.curves.add(report)
         self.plot.set_curves(self.curves)
         self.progress.setValue(report.step)
-        left = "" if report.step >= report.total_steps else f", about {clock(report.seconds_left)} left"
+        done = report.step >= report.total_steps or report.step == 0  # at 0: no pace known yet
+        left = "" if done else f", about {clock(report.seconds_left)} left"
         self.time_left.setText(f"{clock(report.seconds)} trained{left} · epoch {report.epoch:.2f} · "
                                f"held-out {100 * report.test_accuracy:.1f}%")
         self.kernels.set_rgba(kernel_mosaic(report.kernels))

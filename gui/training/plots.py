@@ -28,6 +28,15 @@ TRAIN_COLOUR = QColor(120, 160, 220)
 TEST_COLOUR = QColor(230, 130, 30)  # the held-out curve: what the benchmark reads
 TEST_COLOUR_DARK = QColor(255, 214, 0)  # presentation mode's yellow
 MAP_LAYERS = ("conv1", "pool1", "conv2", "pool2")
+ACCURACY_TICKS = (0.5, 0.9, 0.99)  # the accuracy pane's lines; 99% is its top
+
+
+def nines(accuracy: float) -> float:
+    """Where ``accuracy`` goes on the accuracy pane, in [0, 1]: by its number of nines
+    (-log10 of the error), so that 95 -> 98 -> 99% climbs as visibly as 10 -> 90% (the ticks
+    say so); 99% and above is the top."""
+    error = min(max(1.0 - accuracy, 0.01), 1.0)
+    return -np.log10(error) / 2.0
 
 
 @dataclass
@@ -40,6 +49,12 @@ class Curves:
     train_accuracy: list[float] = field(default_factory=list)
     test_loss: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)
+
+    def x_range(self) -> float:
+        """The steps the plot spans: a quarter more than done so far (at least a tenth of
+        the run), so the first hundreds of steps are not squeezed against the left edge."""
+        done = self.steps[-1] if self.steps else 0
+        return float(min(self.total_steps, max(done * 1.25, self.total_steps / 10, 1)))
 
     def add(self, report) -> None:
         self.total_steps = max(1, report.total_steps)
@@ -109,6 +124,7 @@ class CurvesPlot(QWidget):
         curves = self._curves
         palette = self.palette()
         text = QColor(255, 255, 255) if self._dark else palette.color(QPalette.ColorRole.WindowText)
+        test = TEST_COLOUR_DARK if self._dark else TEST_COLOUR
         with QPainter(self) as painter:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing)
             painter.fillRect(self.rect(), QColor(0, 0, 0) if self._dark
@@ -117,32 +133,43 @@ class CurvesPlot(QWidget):
             half = (self.height() - line) / 2
             accuracy = QRectF(4, line, self.width() - 8, half - line)
             loss = QRectF(4, half + line * 1.5, self.width() - 8, half - line * 1.5)
-            test = TEST_COLOUR_DARK if self._dark else TEST_COLOUR
-            self._pane(painter, accuracy, curves, ("train_accuracy", "test_accuracy"), 1.0, text,
-                       test, "accuracy", percent=True)
-            top = max([*curves.train_loss, *curves.test_loss, 0.1])
-            top = top if np.isfinite(top) else 2.5
-            self._pane(painter, loss, curves, ("train_loss", "test_loss"), top, text, test, "loss")
+            self._frame(painter, accuracy, text, {f"{100 * a:g}%": nines(a) for a in ACCURACY_TICKS})
+            self._lines(painter, accuracy, curves, ("test_accuracy", "train_accuracy"), nines,
+                        (test, TRAIN_COLOUR), lambda v: f"{100 * v:.1f}%", "")
+            top = max([v for v in (*curves.train_loss, *curves.test_loss) if np.isfinite(v)] + [0.1])
+            self._frame(painter, loss, text, {"0": 0.0})
+            self._lines(painter, loss, curves, ("test_loss", "train_loss"),
+                        lambda v: min(v / top, 1.0), (test, TRAIN_COLOUR), lambda v: f"{v:.3f}",
+                        "loss: ")
         self.painted_version = self.version
 
-    def _pane(self, painter: QPainter, rect: QRectF, curves: Curves, names: tuple[str, str],
-              top: float, text: QColor, test: QColor, title: str, percent: bool = False) -> None:
-        grid = QColor(text)
-        grid.setAlpha(60)
-        painter.setPen(QPen(grid, 1))
+    def _frame(self, painter: QPainter, rect: QRectF, text: QColor, ticks: dict[str, float]):
+        """The pane's box, and a faint line with its label at each tick (heights in [0, 1])."""
+        faint = QColor(text)
+        faint.setAlpha(70)
+        painter.setPen(QPen(faint, 1))
         painter.drawRect(rect)
-        for share in (0.5,) if not percent else (0.5, 0.9):
-            y = rect.bottom() - share * rect.height()
+        below = painter.fontMetrics().ascent() + 1  # under their line: the top one too
+        for label, height in ticks.items():
+            y = rect.bottom() - height * rect.height()
             painter.drawLine(QPointF(rect.left(), y), QPointF(rect.right(), y))
-        latest = []
-        for name, colour in zip(names, (TRAIN_COLOUR, test), strict=True):
+            if height > 0:
+                painter.drawText(QPointF(rect.left() + 3, y + below), label)
+
+    def _lines(self, painter: QPainter, rect: QRectF, curves: Curves, names: tuple[str, str],
+               height, colours: tuple[QColor, QColor], shown, title: str) -> None:
+        """The held-out and training curves (``height`` maps a value into [0, 1]), and their
+        newest values above the pane."""
+        span = curves.x_range()
+        x = rect.left()
+        for name, colour in zip(names, colours, strict=True):
             values = getattr(curves, name)
             path, started = QPainterPath(), False
             for step, value in zip(curves.steps, values, strict=True):
                 if not np.isfinite(value):
                     continue
-                point = QPointF(rect.left() + rect.width() * step / curves.total_steps,
-                                rect.bottom() - rect.height() * min(value / top, 1.0))
+                point = QPointF(rect.left() + rect.width() * min(step / span, 1.0),
+                                rect.bottom() - rect.height() * height(value))
                 if started:
                     path.lineTo(point)
                 else:
@@ -151,17 +178,11 @@ class CurvesPlot(QWidget):
             painter.setPen(QPen(colour, 2.0 * self._scale if name.startswith("test") else 1.5))
             painter.drawPath(path)
             if values and np.isfinite(values[-1]):
-                shown = f"{100 * values[-1]:.1f}%" if percent else f"{values[-1]:.3f}"
-                latest.append((colour, f"{'held-out' if name.startswith('test') else 'training'} "
-                                       f"{shown}"))
-        painter.setPen(text)
-        x = rect.left()
-        painter.drawText(QPointF(x, rect.top() - 3), title)
-        x += painter.fontMetrics().horizontalAdvance(title + "   ")
-        for colour, label in latest:
-            painter.setPen(colour)
-            painter.drawText(QPointF(x, rect.top() - 3), label)
-            x += painter.fontMetrics().horizontalAdvance(label + "   ")
+                label = f"{title}{'held-out' if name.startswith('test') else 'training'} " \
+                        f"{shown(values[-1])}"
+                title = ""
+                painter.drawText(QPointF(x, rect.top() - 3), label)
+                x += painter.fontMetrics().horizontalAdvance(label + "   ")
 
 
 class DrawingView(QWidget):
@@ -170,6 +191,7 @@ class DrawingView(QWidget):
     def __init__(self, parent: QWidget | None = None):
         super().__init__(parent)
         self.heading = QLabel("The drawing, as this network reads it")
+        self.heading.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.chart = ProbabilityChart(("",) * 10)
         self.chart.setMinimumSize(120, 120)
         self.maps = [MosaicView() for _ in MAP_LAYERS]

@@ -11,7 +11,14 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtCore import Qt
 from PySide6.QtGui import QFont
-from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QGridLayout,
+    QHBoxLayout,
+    QLabel,
+    QSizePolicy,
+    QVBoxLayout,
+    QWidget,
+)
 
 from gui.colormap import feature_grid
 from gui.training.panel import clock
@@ -20,7 +27,7 @@ from gui.views.feature_maps import MosaicView
 from gui.views.probabilities import LOW_CONFIDENCE
 
 ACCENT = "#ffd600"  # presentation mode's yellow
-FONT_SCALE = 1.6  # relative to the presentation window's base size
+SMALL_SCALE = 0.7  # the curves' and pictures' labels, relative to the presentation's type
 
 
 class TrainingStage(QWidget):
@@ -40,33 +47,42 @@ class TrainingStage(QWidget):
         self.maps.setToolTip("conv1's 64 maps of the drawing, under the weights in training")
         self.kernels = MosaicView()
         self.kernels.setToolTip("conv1's 64 kernels as they are now")
-        self.maps_title = QLabel("the drawing in conv1")
-        self.kernels_title = QLabel("conv1's kernels")
-        grid = QGridLayout()
-        grid.addWidget(self.plot, 0, 0, 3, 1)
-        grid.addWidget(self.answer, 0, 1, 1, 2)
-        grid.addWidget(self.maps_title, 1, 1)
-        grid.addWidget(self.kernels_title, 1, 2)
-        grid.addWidget(self.maps, 2, 1)
-        grid.addWidget(self.kernels, 2, 2)
-        grid.setColumnStretch(0, 3)
-        grid.setColumnStretch(1, 1)
-        grid.setColumnStretch(2, 1)
-        grid.setRowStretch(2, 1)
+        self.maps_title = QLabel("conv1 maps")
+        self.kernels_title = QLabel("conv1 kernels")
+        for view in (self.maps, self.kernels):
+            view.setMinimumSize(80, 80)
+        self.plot.setMinimumWidth(260)
+        for label in (self.answer, self.maps_title, self.kernels_title):
+            # Their text may be cut, rather than widen the presentation past its screen.
+            label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        pictures = QGridLayout()
+        pictures.addWidget(self.maps_title, 0, 0)
+        pictures.addWidget(self.kernels_title, 0, 1)
+        pictures.addWidget(self.maps, 1, 0)
+        pictures.addWidget(self.kernels, 1, 1)
+        pictures.setRowStretch(1, 1)
+        side = QVBoxLayout()
+        side.addWidget(self.answer)
+        side.addLayout(pictures, 1)
+        row = QHBoxLayout()
+        row.addWidget(self.plot, 3)
+        row.addLayout(side, 2)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.headline)
-        layout.addLayout(grid, 1)
+        layout.addLayout(row, 1)
         self._names: tuple[str, ...] = ()
 
     def set_base_font(self, font: QFont) -> None:
         """Take the presentation window's type and make the headline and answer larger."""
-        for label, factor in ((self.headline, 1.0), (self.answer, 1.6)):
-            big = QFont(font)
-            big.setPointSizeF(font.pointSizeF() * factor)
-            big.setBold(True)
-            label.setFont(big)
-        self.plot.setFont(font)
+        bold = QFont(font)
+        bold.setBold(True)
+        for label in (self.headline, self.answer):
+            label.setFont(bold)
+        small = QFont(font)
+        small.setPointSizeF(font.pointSizeF() * SMALL_SCALE)
+        for widget in (self.plot, self.maps_title, self.kernels_title):
+            widget.setFont(small)
 
     def show_started(self, names: tuple[str, ...], total_steps: int) -> None:
         self._names = names
@@ -78,9 +94,10 @@ class TrainingStage(QWidget):
 
     def show_report(self, report, curves: Curves) -> None:
         self.plot.set_curves(curves)
-        left = "" if report.step >= report.total_steps else f" · {clock(report.seconds_left)} left"
+        done = report.step >= report.total_steps or report.step == 0
+        left = "" if done else f" · {clock(report.seconds_left)} left"
         self.headline.setText(f"Step {report.step:,} of {report.total_steps:,} · "
-                              f"{100 * report.test_accuracy:.1f}% of test images right{left}")
+                              f"{100 * report.test_accuracy:.1f}% right{left}")
         self.kernels.set_rgba(kernel_mosaic(report.kernels))
         if report.drawing is not None:
             self.show_drawing(report.drawing)

@@ -447,11 +447,13 @@ def _handle(trainer: LiveTrainer, command, state: str, send: Send) -> str:
 
 
 def serve(trainer: LiveTrainer, commands, send: Send, app_alive: Callable[[], bool] = lambda: True):
-    """Train until every step is done, answering commands between steps; then keep answering
-    (drawings, questions, Save) until Quit, or until the app is gone. While it trains, a new
-    drawing is answered at most every DRAWING_EVERY_S (and with every report)."""
+    """Report the starting weights, then train until every step is done, answering commands
+    between steps; then keep answering (drawings, questions, Save) until Quit, or until the app
+    is gone. While it trains, a new drawing is answered at most every DRAWING_EVERY_S (and with
+    every report)."""
     state, answered_at, drawing_waits = "running", 0.0, False
     send(State(state))
+    send(trainer.report())  # step 0: about 10% right, kernels of noise, every class alike
     while True:
         block = state != "running" and not drawing_waits
         waiting = _drain(commands, block)

@@ -110,9 +110,10 @@ def test_presentation_mode_shows_the_run_in_large_type(make_window, qtbot):
     feature.client.sig_event.emit(report(100, 0.97))
     stage = feature.stage
     assert window.presentation.isAncestorOf(stage) and stage.isVisible()
-    assert stage.headline.text() == "Step 100 of 100 · 97.0% of test images right"
+    assert stage.headline.text() == "Step 100 of 100 · 97.0% right"
     assert stage.headline.font().pointSizeF() >= window.presentation.font().pointSizeF()
     assert stage.kernels.rgba() is not None
+    assert window.presentation.minimumSizeHint().width() <= 1280  # it still fits a projector
     window.leave_presentation()
     window.close()
     assert not stage.parent()  # closing took it out of the presentation window before it went

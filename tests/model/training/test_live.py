@@ -90,6 +90,9 @@ def test_a_few_steps_report_both_curves_and_the_kernels(trainer):
     assert isinstance(started, Started)
     assert (started.train_images, started.held_out, started.total_steps) == (640, 200, 20)
     assert started.keras_config["name"] == "sketchscope_cnn"
+    from model.explain import layer_specs  # what Explore's facts read, following the run
+
+    assert [spec.name for spec in layer_specs(started.keras_config)][:2] == ["conv1", "pool1"]
     before = trainer.kernels().copy()
     for _ in range(3):
         trainer.step()
@@ -165,7 +168,7 @@ def run_loop(trainer):
 def test_pause_resume_and_stop_between_steps():
     trainer = live.LiveTrainer(LiveConfig(limit=6400, held_out=100, report_every=2, epochs=1, nice=0))
     commands, events, thread = run_loop(trainer)
-    events.wait_for(lambda m: isinstance(m, Report))
+    events.wait_for(lambda m: isinstance(m, Report) and m.step > 0)
     commands.put(Pause())
     events.wait_for(lambda m: m == State("paused"))
     paused_at = trainer.step_count
@@ -193,7 +196,8 @@ def test_a_run_that_does_every_step_finishes_and_still_answers():
     commands, events, thread = run_loop(trainer)
     events.wait_for(lambda m: m == State("finished"))
     reports = events.of(Report)
-    assert [r.step for r in reports] == [3, 6, 8]  # every 3 steps, and the last
+    assert [r.step for r in reports] == [0, 3, 6, 8]  # the start, every 3 steps, the last
+    assert np.isnan(reports[0].train_loss) and 0 <= reports[0].test_accuracy <= 1
     assert reports[-1].seconds_left == 0 and reports[-1].seconds > 0
     commands.put(Ask(9, "forward", trainer.x_test[:1], np.ones((1, 4, 64), np.float32)))
     assert isinstance(events.wait_for(lambda m: isinstance(m, Answer)), Answer)
@@ -251,6 +255,36 @@ def test_a_save_that_fails_midway_leaves_nothing(trainer, tmp_path, monkeypatch)
         commands.put(command)
     live.serve(trainer, commands, events.send)
     assert events.of(SaveFailed) == [SaveFailed("disk full")]
+
+
+KILLED_MIDWAY = """
+import os, sys
+from model.training import export, live
+from model.training.live_protocol import LiveConfig
+
+def die(path, log=print):  # the process dies between writing the .keras and its export
+    os._exit(9)
+
+export.export = die
+trainer = live.LiveTrainer(LiveConfig(limit=64, held_out=10, epochs=1, nice=0))
+trainer.step()
+trainer.save(sys.argv[1])
+"""
+
+
+def test_a_trainer_killed_while_saving_leaves_no_folder_the_app_would_read(tmp_path):
+    import subprocess
+    import sys
+
+    root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(__file__))))
+    proc = subprocess.run([sys.executable, "-c", KILLED_MIDWAY, str(tmp_path)], cwd=root,
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 9, proc.stderr[-500:]
+    left = os.listdir(tmp_path)
+    assert len(left) == 1 and left[0].startswith(".") and live.PARTIAL in left[0]
+    assert "mnist_cnn.keras" in os.listdir(tmp_path / left[0])  # it died midway indeed
+    live.remove_stale_partials(tmp_path)  # what the next save does first
+    assert os.listdir(tmp_path) == []
 
 
 def test_what_a_killed_save_left_is_removed_by_the_next_one(trainer, tmp_path):
