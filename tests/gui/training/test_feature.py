@@ -49,7 +49,7 @@ def _start_and_pause(qtbot, window):
     feature.action.trigger()
     panel.interval_box.setValue(5)
     panel.train_button.click()
-    qtbot.waitUntil(lambda: bool(panel.curves.steps), timeout=START_MS)
+    qtbot.waitUntil(lambda: panel.curves.steps[-1:] >= [5], timeout=START_MS)
     qtbot.waitUntil(lambda: panel.drawing.chart.probabilities() is not None, timeout=10_000)
     panel.pause_button.click()
     qtbot.waitUntil(lambda: panel.state == "paused", timeout=10_000)
