@@ -29,10 +29,14 @@ from gui.views.feature_maps import MosaicView
 from model.datasets import DATASET_NAMES, DATASETS, class_names
 from model.training.live_protocol import HELD_OUT, LiveConfig
 
-ARCH_LABELS = {"cnn": "CNN (the course network)", "dense": "Dense (the seed's first network)"}
-START_LABELS = {"random": "random weights", "shipped": "the shipped model (fine-tune)"}
-RECIPE_LABELS = {"course": "the course's: Adam 1e-3, batch 32",
-                 "sketchscope": "Sketchscope's: AdamW, cosine, augmentation"}
+ARCH_LABELS = {"cnn": "CNN (the course's)", "dense": "Dense (the seed's first)"}
+START_LABELS = {"random": "random weights", "shipped": "the shipped model"}
+RECIPE_LABELS = {"course": "course: Adam 1e-3, batch 32",
+                 "sketchscope": "Sketchscope: AdamW, cosine"}
+RECIPE_TIP = ("course: plain Adam at 1e-3, batch 32, no augmentation (what the course's model.fit "
+              "does). Sketchscope: the project's own recipe's batch, augmentation and label "
+              "smoothing, AdamW with a warm-up and a cosine decay. From the shipped model, both "
+              "at a tenth of the learning rate.")
 DEFAULT_EPOCHS = 2
 DEFAULT_REPORT_EVERY = 100
 DEFAULT_GALLERY_PERCENT = 10
@@ -48,6 +52,8 @@ def clock(seconds: float) -> str:
 
 def _combo(labels: dict[str, str]) -> QComboBox:
     box = QComboBox()
+    box.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    box.setMinimumContentsLength(18)  # the panel may be narrower than its longest choice
     for key, label in labels.items():
         box.addItem(label, key)
     return box
@@ -104,6 +110,7 @@ class TrainingPanel(QWidget):
         self.arch_box = _combo(ARCH_LABELS)
         self.start_box = _combo(START_LABELS)
         self.recipe_box = _combo(RECIPE_LABELS)
+        self.recipe_box.setToolTip(RECIPE_TIP)
         self.epochs_box = QSpinBox()
         self.epochs_box.setRange(1, 50)
         self.epochs_box.setValue(DEFAULT_EPOCHS)

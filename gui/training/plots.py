@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
-from PySide6.QtWidgets import QGridLayout, QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.colormap import feature_grid
 from gui.views.feature_maps import MosaicView
@@ -195,19 +195,17 @@ class DrawingView(QWidget):
         self.chart = ProbabilityChart(("",) * 10)
         self.chart.setMinimumSize(120, 120)
         self.maps = [MosaicView() for _ in MAP_LAYERS]
-        grid = QGridLayout()
-        grid.setContentsMargins(0, 0, 0, 0)
-        for i, (name, view) in enumerate(zip(MAP_LAYERS, self.maps, strict=True)):
-            view.setMinimumSize(64, 64)
+        maps = QHBoxLayout()  # the four layers in a row under the bars
+        maps.setContentsMargins(0, 0, 0, 0)
+        for name, view in zip(MAP_LAYERS, self.maps, strict=True):
+            view.setMinimumSize(56, 56)
             view.setToolTip(f"{name}: 64 feature maps of the drawing")
-            grid.addWidget(view, i // 2, i % 2)
-        row = QHBoxLayout()
-        row.addWidget(self.chart, 1)
-        row.addLayout(grid, 1)
+            maps.addWidget(view)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.heading)
-        layout.addLayout(row, 1)
+        layout.addWidget(self.chart, 3)
+        layout.addLayout(maps, 2)
 
     def show_answer(self, names: tuple[str, ...], probabilities: np.ndarray | None,
                     maps: tuple[np.ndarray, ...] = ()) -> None:
