@@ -158,51 +158,69 @@ class Events:
             return [m for m in self.items if isinstance(m, kind)]
 
 
-def run_loop(trainer):
-    commands, events = queue.Queue(), Events()
-    thread = threading.Thread(target=live.serve, args=(trainer, commands, events.send), daemon=True)
+def drive(trainer, play) -> Events:
+    """The loop in this thread, as in the trainer process (TensorFlow's tracing stays on the
+    thread that did it before); ``play(commands, events)`` is the app, in another thread. It
+    quits the loop when it is done or fails, and its failure is raised here."""
+    commands, events, failed = queue.Queue(), Events(), []
+
+    def app() -> None:
+        try:
+            play(commands, events)
+        except BaseException as exc:  # re-raised in the test's thread
+            failed.append(exc)
+        finally:
+            commands.put(Quit())
+
+    thread = threading.Thread(target=app, daemon=True)
     thread.start()
-    return commands, events, thread
+    live.serve(trainer, commands, events.send)
+    thread.join(WAIT_S)
+    if failed:
+        raise failed[0]
+    return events
 
 
 def test_pause_resume_and_stop_between_steps():
     trainer = live.LiveTrainer(LiveConfig(limit=6400, held_out=100, report_every=2, epochs=1, nice=0))
-    commands, events, thread = run_loop(trainer)
-    events.wait_for(lambda m: isinstance(m, Report) and m.step > 0)
-    commands.put(Pause())
-    events.wait_for(lambda m: m == State("paused"))
-    paused_at = trainer.step_count
-    time.sleep(0.5)
-    assert trainer.step_count == paused_at  # no step while paused
-    commands.put(SetDrawing(4, trainer.x_test[0]))  # a paused trainer still answers the drawing
-    assert events.wait_for(lambda m: isinstance(m, DrawingAnswer)).seq == 4
-    commands.put(Resume())
-    events.wait_for(lambda m: isinstance(m, Report) and m.step > paused_at + 2)
-    commands.put(SetInterval(1000))
-    commands.put(Stop())
-    events.wait_for(lambda m: m == State("stopped"))
-    stopped_at = trainer.step_count
-    time.sleep(0.3)
-    assert trainer.step_count == stopped_at < trainer.total_steps
+
+    def play(commands, events):
+        events.wait_for(lambda m: isinstance(m, Report) and m.step > 0)
+        commands.put(Pause())
+        events.wait_for(lambda m: m == State("paused"))
+        paused_at = trainer.step_count
+        time.sleep(0.5)
+        assert trainer.step_count == paused_at  # no step while paused
+        commands.put(SetDrawing(4, trainer.x_test[0]))  # a paused trainer still answers it
+        assert events.wait_for(lambda m: isinstance(m, DrawingAnswer)).seq == 4
+        commands.put(Resume())
+        events.wait_for(lambda m: isinstance(m, Report) and m.step > paused_at + 2)
+        commands.put(SetInterval(1000))
+        commands.put(Stop())
+        events.wait_for(lambda m: m == State("stopped"))
+        stopped_at = trainer.step_count
+        time.sleep(0.3)
+        assert trainer.step_count == stopped_at < trainer.total_steps
+
+    events = drive(trainer, play)
     assert [s.state for s in events.of(State)] == ["running", "paused", "running", "stopped"]
     assert events.of(Report)[-1].drawing.seq == 4  # every report carries the drawing's answer
-    commands.put(Quit())
-    thread.join(WAIT_S)
-    assert not thread.is_alive()
 
 
 def test_a_run_that_does_every_step_finishes_and_still_answers():
     trainer = live.LiveTrainer(LiveConfig(limit=256, held_out=50, report_every=3, epochs=1, nice=0))
-    commands, events, thread = run_loop(trainer)
-    events.wait_for(lambda m: m == State("finished"))
+
+    def play(commands, events):
+        events.wait_for(lambda m: m == State("finished"))
+        commands.put(Ask(9, "forward", trainer.x_test[:1], np.ones((1, 4, 64), np.float32)))
+        events.wait_for(lambda m: isinstance(m, Answer))
+
+    events = drive(trainer, play)
     reports = events.of(Report)
     assert [r.step for r in reports] == [0, 3, 6, 8]  # the start, every 3 steps, the last
     assert np.isnan(reports[0].train_loss) and 0 <= reports[0].test_accuracy <= 1
     assert reports[-1].seconds_left == 0 and reports[-1].seconds > 0
-    commands.put(Ask(9, "forward", trainer.x_test[:1], np.ones((1, 4, 64), np.float32)))
-    assert isinstance(events.wait_for(lambda m: isinstance(m, Answer)), Answer)
-    commands.put(Quit())
-    thread.join(WAIT_S)
+    assert events.of(Answer)[0].id == 9 and len(events.of(Answer)[0].values) == 6
 
 
 def test_the_loop_ends_when_the_app_is_gone(trainer):
