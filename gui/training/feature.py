@@ -132,8 +132,10 @@ class TrainingFeature(QObject):
     def start(self, config: LiveConfig) -> None:
         """A new run (ending the one before, unsaved)."""
         self._stop_following()
+        self.client.shutdown()  # before the panel says "starting": the old run's end is no failure
         self._config = replace(config, gallery=str(self._folder / "gallery"))
         self._run, self._sent_seq = None, -1
+        self.panel.set_gallery_counts(gallery_counts(self._folder / "gallery"))
         self.panel.set_state("starting")
         self.panel.show_status("Starting the trainer (TensorFlow loads in a process of its own)…")
         if self.client.start(self._config):
@@ -218,6 +220,8 @@ class TrainingFeature(QObject):
     def _on_result_shown(self, result) -> None:
         if result.dataset != self._shown_dataset:  # the window switched datasets
             self._show_models()
+        if self._run is not None:
+            self._show_stage()  # presentation mode may have been entered since the last report
         self._send_drawing(result)
 
     def _send_drawing(self, result) -> None:
