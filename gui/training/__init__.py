@@ -8,5 +8,8 @@
   shipped one, the user's own, or the network in training) and what QSettings remembers of it;
 - ``gui.training.remote.RemoteCNN``: the network in training as the engine's CNN;
 - ``gui.training.stage.TrainingStage``: the training in large type, for presentation mode;
-- ``gui.training.feature.TrainingFeature``: the menu action, the dock, and the wiring.
+- ``gui.training.run.RunController``: a run's wiring (panel, trainer, live view, saving),
+  made the first time the dock is shown;
+- ``gui.training.feature.TrainingFeature``: what the main window makes: the menu actions, the
+  dock, the live models; cheap at start-up (no panel, no multiprocessing until needed).
 """

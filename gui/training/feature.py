@@ -1,63 +1,32 @@
-"""Model > Train Live…: the panel in a dock, its trainer process, and what it changes in the app.
+"""Model > Train Live…: the menu actions, the dock, and which model the live view reads.
 
-The main window makes one :class:`TrainingFeature` and closes it when it closes; everything else
-happens here, through the window's public parts: its engine client (``client``: what the live
-view reads), the result it shows (``sig_result_shown``: the drawing's network input goes to the
-trainer), its status bar, and presentation mode (given as a getter, as the window makes that
-on first use).
+The main window makes one :class:`TrainingFeature` and closes it when it closes. At start-up it
+is cheap: the actions, an empty dock, the status-bar label, and the live models remembered in
+QSettings (``gui.training.models``). The panel, the trainer client and the presentation stage
+(``gui.training.run.RunController``) are made the first time the dock is shown. Everything goes
+through the window's public parts: its engine client (``client``: what the live view reads), the
+result it shows (``sig_result_shown``), its status bar, and presentation mode (a getter: the
+window makes that on first use).
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, QSettings, Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QLabel, QMainWindow, QMenu, QScrollArea, QWidget
 
-from gui.training.client import TrainerClient
 from gui.training.models import LiveModels
-from gui.training.panel import TrainingPanel
-from gui.training.remote import remote_loader
-from gui.training.stage import TrainingStage
-from model.datasets import DATASETS, class_names
-from model.training.live_protocol import (
-    DrawingAnswer,
-    LiveConfig,
-    Pause,
-    Report,
-    Resume,
-    Save,
-    Saved,
-    SaveFailed,
-    SetDrawing,
-    SetInterval,
-    Started,
-    State,
-    Status,
-    Stop,
-)
+from model.datasets import DATASETS
 
 SHORTCUT = "Ctrl+T"
-DRAWING_HEADING = "The drawing, as this network reads it"
 MESSAGE_MS = 8000
 
 
-def gallery_counts(folder: Path) -> dict[str, int]:
-    """Kept drawings per dataset (none when the gallery cannot be read)."""
-    from model.gallery import Gallery
-
-    counts: dict[str, int] = {}
-    if (folder / "index.json").is_file():
-        for item in Gallery(folder).items:
-            counts[item.dataset] = counts.get(item.dataset, 0) + 1
-    return counts
-
-
 class TrainingFeature(QObject):
-    """The Train Live dock and action, the trainer client, and the live models."""
+    """The Train Live action and dock, the live models, and the run controller once needed."""
 
     def __init__(self, window: QMainWindow, menu: QMenu, settings: QSettings,
                  data_folder: str | Path, presentation: Callable[[], QWidget | None] = lambda: None):
@@ -65,19 +34,14 @@ class TrainingFeature(QObject):
         self._window = window
         self._folder = Path(data_folder)
         self._presentation = presentation
-        self._run: Started | None = None
-        self._config: LiveConfig | None = None
-        self._sent_seq = -1
+        self._run = None  # gui.training.run.RunController, made when first needed
         self._shown_dataset = ""  # the window's dataset when the status label was last set
-        self._stage_host: QWidget | None = None
-        self.client = TrainerClient(self)
         self.models = LiveModels(settings, window.client, self)
-        self.panel = TrainingPanel(window.dataset)
-        self.stage = TrainingStage()
         self._build_dock_and_actions(menu)
         self.model_label = QLabel()
         window.statusBar().addPermanentWidget(self.model_label)
-        self._connect()
+        self.models.sig_changed.connect(lambda _dataset: self._show_models())
+        window.sig_result_shown.connect(self._on_result_shown)
         for line in self.models.restore():
             window.statusBar().showMessage(line, MESSAGE_MS)
         self._show_models()
@@ -85,12 +49,12 @@ class TrainingFeature(QObject):
     def _build_dock_and_actions(self, menu: QMenu) -> None:
         self.dock = QDockWidget("Train live: watch the network learn", self._window)
         self.dock.setObjectName("training")
-        scroller = QScrollArea()
-        scroller.setWidget(self.panel)
-        scroller.setWidgetResizable(True)
-        self.dock.setWidget(scroller)
+        self._scroller = QScrollArea()
+        self._scroller.setWidgetResizable(True)
+        self.dock.setWidget(self._scroller)
         self._window.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.dock)
         self.dock.hide()
+        self.dock.visibilityChanged.connect(lambda visible: visible and self.run.prepare())
         self.action = QAction("Train &Live…", self._window)
         self.action.setShortcut(QKeySequence(SHORTCUT))
         tip = f"Train the seed network here and watch it learn ({SHORTCUT})"
@@ -103,177 +67,58 @@ class TrainingFeature(QObject):
         menu.addSeparator()
         menu.addActions([self.action, self.back_action])
 
-    def _connect(self) -> None:
-        panel = self.panel
-        panel.sig_start.connect(self.start)
-        panel.sig_pause.connect(lambda: self.client.send(Pause()))
-        panel.sig_resume.connect(lambda: self.client.send(Resume()))
-        panel.sig_stop.connect(lambda: self.client.send(Stop()))
-        panel.sig_use.connect(self.use_this_model)
-        panel.sig_back.connect(self.back_to_shipped)
-        panel.sig_follow_changed.connect(self._on_follow_changed)
-        panel.sig_interval_changed.connect(lambda steps: self.client.send(SetInterval(steps)))
-        panel.sig_dataset_changed.connect(lambda _dataset: self._show_models())
-        self.client.sig_event.connect(self._on_event)
-        self.client.sig_failed.connect(self._on_failed)
-        self.client.sig_ended.connect(self._on_ended)
-        self.models.sig_changed.connect(lambda _dataset: self._show_models())
-        self._window.sig_result_shown.connect(self._on_result_shown)
+    @property
+    def run(self):
+        """The run controller (``gui.training.run.RunController``), made on first use."""
+        if self._run is None:
+            from gui.training.run import RunController  # the panel, the client: off start-up
 
-    # ------------------------------------------------------------ what the user does
+            self._run = RunController(self._window, self.models, self._folder, self._presentation,
+                                      lambda line: self._window.statusBar().showMessage(
+                                          line, MESSAGE_MS))
+            self._scroller.setWidget(self._run.panel)
+        return self._run
+
+    @property
+    def panel(self):
+        return self.run.panel
+
+    @property
+    def client(self):
+        return self.run.client
+
+    @property
+    def stage(self):
+        return self.run.stage
 
     def show_panel(self) -> None:
         """Show the Train Live dock (Model > Train Live…), set for the app's dataset."""
-        self.panel.set_dataset(self._window.dataset)
-        self.panel.set_gallery_counts(gallery_counts(self._folder / "gallery"))
+        self.run.prepare()
         self.dock.show()
         self.dock.raise_()
 
-    def start(self, config: LiveConfig) -> None:
-        """A new run (ending the one before, unsaved)."""
-        self._stop_following()
-        self.client.shutdown()  # before the panel says "starting": the old run's end is no failure
-        self._config = replace(config, gallery=str(self._folder / "gallery"))
-        self._run, self._sent_seq = None, -1
-        self.panel.set_gallery_counts(gallery_counts(self._folder / "gallery"))
-        self.panel.set_state("starting")
-        self.panel.show_status("Starting the trainer (TensorFlow loads in a process of its own)…")
-        if self.client.start(self._config):
-            self._send_drawing(self._window.result())
-
-    def use_this_model(self) -> None:
-        """Save the network as it is now and make it the live model (``Saved`` follows)."""
-        self.panel.show_status("Saving the network, its LiteRT export and its model card…")
-        self.client.send(Save(str(self._folder / "models")))
-
     def back_to_shipped(self, dataset: str) -> None:
-        if not self.models.owned(dataset):
-            return
-        self.models.back(dataset)
-        self._message(f"{DATASETS[dataset].title}: back to the shipped model")
+        """The shipped model for ``dataset`` again (Model > Back to the Shipped Model)."""
+        if self._run is not None:
+            self._run.back_to_shipped(dataset)
+        elif self.models.owned(dataset):
+            self.models.back(dataset)
+            self._window.statusBar().showMessage(
+                f"{DATASETS[dataset].title}: back to the shipped model", MESSAGE_MS)
 
     def shutdown(self) -> None:
         """The window is closing: the trainer goes (what it had not saved is lost)."""
-        self._stop_following()
-        self.client.shutdown()
-        if self._stage_host is not None:  # the presentation window may go before the stage
-            self._stage_host.show_extra(None)
-            self._stage_host = None
-
-    # ------------------------------------------------------------ what the trainer says
-
-    def _on_event(self, event) -> None:
-        if isinstance(event, Report):
-            self.panel.show_report(event)
-            self.stage.show_report(event, self.panel.curves)
-            self._show_stage()
-        elif isinstance(event, DrawingAnswer):
-            self.panel.show_drawing(event)
-            self.stage.show_drawing(event)
-        elif isinstance(event, State):
-            self.panel.set_state(event.state)
-            if event.state == "finished":
-                self.panel.show_status("Every step done: use this model, or train again")
-        elif isinstance(event, Started):
-            self._on_started(event)
-        elif isinstance(event, Status):
-            self.panel.show_status(event.text)
-        elif isinstance(event, Saved):
-            self._on_saved(event)
-        elif isinstance(event, SaveFailed):
-            self.panel.show_status(f"Cannot save the model: {event.message}")
-
-    def _on_started(self, started: Started) -> None:
-        self._run = started
-        self.panel.show_started(started)
-        self.stage.show_started(class_names(started.dataset), started.total_steps)
-        self._show_stage()
-        self._send_drawing(self._window.result())
-        if self.panel.follow_box.isChecked():
-            self._on_follow_changed(True)
-
-    def _on_saved(self, saved: Saved) -> None:
-        run = self._run
-        if run is None:
-            return
-        self.models.use(run.dataset, run.arch, saved.path)
-        self.panel.follow_box.setChecked(False)
-        accuracy = saved.card.get("held_out_accuracy")
-        what = "live model" if run.arch == "cnn" else "dense comparison network"
-        self._message(f"Your network is now the {DATASETS[run.dataset].title} {what} "
-                      f"({100 * accuracy:.1f}% of {saved.card.get('held_out_images')} test images); "
-                      f"saved in {Path(saved.path).parent}")
-
-    def _on_failed(self, line: str) -> None:
-        self._stop_following()
-        self.panel.set_state("failed")
-        self.panel.show_status(line)
-        self._window.statusBar().showMessage(f"Train Live: {line}", MESSAGE_MS)
-
-    def _on_ended(self) -> None:
-        self._stop_following()
-        if self.panel.state in ("starting", "running", "paused"):
-            self.panel.set_state("failed")
-
-    # ------------------------------------------------------------ the app's side
+        if self._run is not None:
+            self._run.shutdown()
 
     def _on_result_shown(self, result) -> None:
         if result.dataset != self._shown_dataset:  # the window switched datasets
             self._show_models()
         if self._run is not None:
-            self._show_stage()  # presentation mode may have been entered since the last report
-        self._send_drawing(result)
-
-    def _send_drawing(self, result) -> None:
-        """The drawing's network input goes to the trainer (when it trains on its dataset)."""
-        config = self._config
-        if result is None or config is None or not self.client.running():
-            return
-        if result.dataset != config.dataset:
-            self.panel.drawing.heading.setText(
-                f"Switch to {DATASETS[config.dataset].title} to see this network read the drawing")
-            return
-        if result.seq == self._sent_seq:
-            return
-        self.panel.drawing.heading.setText(DRAWING_HEADING)
-        if result.empty:
-            image = None
-        elif result.net_input is not None:
-            image = result.net_input
-        else:
-            return
-        self._sent_seq = result.seq
-        self.client.send(SetDrawing(result.seq, image))
-
-    def _on_follow_changed(self, follow: bool) -> None:
-        run = self._run
-        if run is None or run.arch != "cnn":
-            return
-        if follow and self.client.running():
-            self.models.follow(run.dataset, remote_loader(self.client.ask, run.keras_config))
-        else:
-            self.models.follow(run.dataset, None)
-
-    def _stop_following(self) -> None:
-        if self._run is not None:
-            self.models.follow(self._run.dataset, None)
-        self.panel.follow_box.setChecked(False)
+            self._run.on_result_shown(result)
 
     def _show_models(self) -> None:
         dataset = self._shown_dataset = self._window.dataset
         self.back_action.setEnabled(self.models.owned(dataset))
-        self.panel.set_owned(self.models.owned(self.panel.dataset()))
         described = self.models.describe(dataset)
         self.model_label.setText("" if described == "the shipped model" else f"Live: {described}")
-
-    def _show_stage(self) -> None:
-        """Presentation mode, if it is up, shows the run under its canvas."""
-        presentation = self._presentation()
-        if presentation is not None and presentation is not self._stage_host:
-            self.stage.set_base_font(presentation.font())
-            presentation.show_extra(self.stage)
-            self._stage_host = presentation
-
-    def _message(self, line: str) -> None:
-        self.panel.show_status(line)
-        self._window.statusBar().showMessage(line, MESSAGE_MS)
