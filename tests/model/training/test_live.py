@@ -367,3 +367,23 @@ def test_missing_data_is_one_line_naming_the_fetch_command(tmp_path, monkeypatch
     failed = events.of(Failed)
     assert len(failed) == 1 and "python main.py data fetch" in failed[0].message
     assert "\n" not in failed[0].message
+
+
+@pytest.mark.parametrize("dataset, arch, start, recipe", [
+    ("fashion", "cnn", "random", "sketchscope"),  # flips, shifts, random erasing in the step
+    ("mnist", "cnn", "shipped", "sketchscope"),  # turns, shifts, zooms; fine-tuning
+    ("mnist", "dense", "shipped", "course"),
+])
+def test_every_kind_of_run_takes_its_steps(dataset, arch, start, recipe):
+    trainer = live.LiveTrainer(LiveConfig(dataset=dataset, arch=arch, start=start, recipe=recipe,
+                                          limit=512, held_out=100, epochs=1, nice=0))
+    for _ in range(3):
+        trainer.step()
+    report = trainer.report()
+    assert report.step == 3 and np.isfinite(report.train_loss)
+    if start == "shipped":  # fine-tuning starts where the shipped model is, not at chance
+        assert report.test_accuracy > 0.8
+    trainer.drawing = SetDrawing(1, trainer.x_test[0])
+    answer = trainer.answer_drawing()
+    assert answer.probabilities.shape == (10,) and len(answer.maps) == (4 if arch == "cnn" else 0)
+    assert report.kernels.shape == ((3, 3, 1, 64) if arch == "cnn" else (28, 28, 64))
