@@ -25,6 +25,7 @@ test: $(STAMP) data tools
 bench: $(STAMP) data
 	$(PY) main.py bench accuracy
 	QT_QPA_PLATFORM=offscreen $(PY) main.py bench gui
+	QT_QPA_PLATFORM=offscreen $(PY) main.py bench train
 
 lint: $(STAMP)
 	$(PY) -m ruff check .

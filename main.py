@@ -24,6 +24,8 @@ os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 # picks JAX or PyTorch must not decide for this process. Set before anything imports Keras.
 os.environ["KERAS_BACKEND"] = "tensorflow"
 
+# The benchmarks that drive the real window, each a module that parses its own options.
+GUI_BENCHES = {"gui": "gui.devtools.bench", "train": "gui.devtools.train_bench"}
 APP_HELP = "Without a COMMAND: the app. `main.py COMMAND --help` tells a command's options."
 
 
@@ -157,17 +159,21 @@ def _add_bench(commands) -> None:
                           help="test images per set (1 to 10,000; default all 10,000)")
     accuracy.add_argument("--json", action="store_true")
     accuracy.set_defaults(handler="model.training.cli:bench_accuracy")
-    # The GUI benchmark reads its own options (gui/devtools/bench.py): they are passed on.
+    # The GUI benchmarks read their own options (gui/devtools/): they are passed on.
     what.add_parser("gui", add_help=False,
                     help="the app's speed and memory (its options: main.py bench gui --help)")
+    what.add_parser("train", add_help=False,
+                    help="Train Live through the real window and trainer process: seconds to "
+                         "95%% and 98%%, repaint and memory while training (main.py bench train "
+                         "--help)")
 
 
 def parse_args(argv: list[str]) -> argparse.Namespace:
     """The parsed command line; argparse's one-line error and exit status 2 when it is wrong.
-    ``bench gui``'s own arguments are left in ``bench_gui_argv``."""
+    ``bench gui``'s and ``bench train``'s own arguments are left in ``bench_gui_argv``."""
     parser = build_parser()
     args, rest = parser.parse_known_args(argv)
-    if args.command == "bench" and args.what == "gui":
+    if args.command == "bench" and args.what in GUI_BENCHES:
         args.bench_gui_argv = rest
     elif rest:
         where = parser  # the innermost command given, so that its help is the one named
@@ -192,10 +198,9 @@ def main(argv: list[str]) -> int:
         from gui.app import main as app
 
         return app(args.app_dataset)
-    if args.command == "bench" and args.what == "gui":
-        from gui.devtools.bench import main as bench_gui
-
-        return bench_gui(args.bench_gui_argv)
+    if args.command == "bench" and args.what in GUI_BENCHES:
+        bench = importlib.import_module(GUI_BENCHES[args.what])
+        return bench.main(args.bench_gui_argv)
     from model.cli import run
 
     module, function = args.handler.split(":")

@@ -49,6 +49,12 @@ class BottomPanels(QObject):
         for dock in docks:
             dock.visibilityChanged.connect(partial(self._on_visibility_changed, dock))
 
+    def add(self, dock: QDockWidget, share: float) -> None:
+        """One more panel, tabbed with the others (a feature that makes its own dock)."""
+        self._window.tabifyDockWidget(next(iter(self._shares)), dock)
+        self._shares[dock] = share
+        dock.visibilityChanged.connect(partial(self._on_visibility_changed, dock))
+
     def keep_restored(self) -> None:
         """The window's saved state put the panels where the user left them: the ones it shows
         keep that height."""

@@ -113,6 +113,18 @@ class EngineClient(QObject):
         if self._states.get(dataset) in ("", None, "loading"):
             self._load(dataset)  # again, now urgent
 
+    def set_model(self, dataset: str, loader: jobs.Loader | None) -> None:
+        """Read ``dataset`` with the engine ``loader`` makes from now on (the user's own model,
+        or the network being trained live); None goes back to the client's own loader. The
+        engines loaded for it are dropped, and it loads again now if it was loaded before:
+        ``sig_model_changed`` says "loading", then "ready" (or "error"), and the live view
+        reads the drawing again."""
+        self._hub.set_loader(dataset, loader)
+        if dataset == self._dataset:
+            self._scheduler.cancel("live")  # an answer from the engine before is stale
+        if self._states.get(dataset):
+            self._load(dataset)
+
     def submit(self, picture: NetworkPicture | np.ndarray, dense: bool = False,
                masks: np.ndarray | None = None) -> int:
         """Read ``picture`` (a page, or ``Canvas.network_picture()``) for the current dataset,

@@ -32,28 +32,58 @@ Loader = Callable[[str], Any]  # dataset -> model.inference.Engine (or a stand-i
 
 
 class ModelHub:
-    """Engines by dataset, loaded on first use by the thread that asks, one set per thread."""
+    """Engines by dataset, loaded on first use by the thread that asks, one set per thread.
+
+    A dataset's engines can be pointed elsewhere (:meth:`set_loader`: the user's own model, or
+    the network being trained live): that bumps the dataset's generation, and each thread loads
+    anew at its next question (an engine is dropped by the thread that made it, since engines
+    are not thread-safe)."""
 
     def __init__(self, loader: Loader):
         self._loader = loader
         self._local = threading.local()
         self._errors: dict[str, str] = {}
+        self._loaders: dict[str, Loader] = {}  # per dataset, instead of ``loader``
+        self._generations: dict[str, int] = {}
         self._lock = threading.Lock()
+
+    def set_loader(self, dataset: str, loader: Loader | None) -> None:
+        """Load ``dataset``'s engines with ``loader`` from now on (None: the hub's own loader);
+        engines already loaded for it are dropped, and its last error forgotten."""
+        with self._lock:
+            if loader is None:
+                self._loaders.pop(dataset, None)
+            else:
+                self._loaders[dataset] = loader
+            self._generations[dataset] = self._generations.get(dataset, 0) + 1
+            self._errors.pop(dataset, None)
+
+    def generation(self, dataset: str) -> int:
+        """How many times ``dataset`` was pointed elsewhere."""
+        with self._lock:
+            return self._generations.get(dataset, 0)
 
     def engine(self, dataset: str):
         """This thread's engine for ``dataset``. Raises ModelError (one line) when it cannot be
-        loaded; a failed load is not tried again by this thread."""
+        loaded; a failed load is not tried again by this thread (until :meth:`set_loader`)."""
         engines = self._local.__dict__.setdefault("engines", {})
-        if dataset not in engines:
+        with self._lock:
+            generation = self._generations.get(dataset, 0)
+            loader = self._loaders.get(dataset, self._loader)
+        held = engines.get(dataset)
+        if held is None or held[0] != generation:
+            engines.pop(dataset, None)  # the old engine goes before the new one loads
             try:
-                engines[dataset] = self._loader(dataset)
+                engine = loader(dataset)
             except Exception as exc:  # ModelError above all, but the message is all we keep
-                engines[dataset] = None
+                engine = None
                 with self._lock:
-                    self._errors[dataset] = one_line(exc)
-        if engines[dataset] is None:
+                    if self._generations.get(dataset, 0) == generation:
+                        self._errors[dataset] = one_line(exc)
+            engines[dataset] = (generation, engine)
+        if engines[dataset][1] is None:
             raise ModelError(self.error(dataset) or "the model could not be loaded")
-        return engines[dataset]
+        return engines[dataset][1]
 
     def error(self, dataset: str) -> str:
         with self._lock:

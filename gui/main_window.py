@@ -44,6 +44,7 @@ from gui.explore.panel import ExplorePanel
 from gui.files import FileActions, data_dir
 from gui.jobs import LiveResult, Loader, shipped_test_split
 from gui.settings import bad_settings, read_bool, read_choice, read_state
+from gui.training.feature import TrainingFeature
 from gui.views.canvas import BrushSlider, Canvas
 from gui.views.live import LiveView, ModelStatus
 from model.datasets import DATASET_NAMES, DATASETS
@@ -95,6 +96,9 @@ class MainWindow(QMainWindow):
         self._build_docks()
         self._build_menus_and_toolbar()
         self.statusBar().addPermanentWidget(self.model_status)
+        self.training = TrainingFeature(self, self.model_menu, self._settings, folder,
+                                        presentation=lambda: self.presenter.view)
+        self.bottom_panels.add(self.training.dock, 0.5)
         self._connect()
         self._restore_settings()
         self.demos.restore()
@@ -248,7 +252,10 @@ class MainWindow(QMainWindow):
             ("&View", [self.explore_action, self.replay_view_action, self.browser_action,
                        self.gallery_action]),
         ):
-            _fill(menus.addMenu(title), entries)
+            menu = menus.addMenu(title)
+            _fill(menu, entries)
+            if title == "&Model":
+                self.model_menu = menu  # Train Live adds its entries here
         demo_menu = menus.addMenu("&Demo")
         demo_menu.addAction(self.present_action)
         self.screen_menu = demo_menu.addMenu("Present &On")
@@ -449,6 +456,7 @@ class MainWindow(QMainWindow):
         self.presenter.close()
         self.autosaver.save_now()
         self.save_settings()
+        self.training.shutdown()
         self._client.shutdown()
         super().closeEvent(event)
 

@@ -80,6 +80,7 @@ class PresentationWindow(QWidget):
         self._layer = 0
         self._grids: tuple[np.ndarray, ...] = ()
         self._shapes: tuple[tuple[int, ...], ...] = ()
+        self._extra: QWidget | None = None  # shown under the canvas: the live training
 
         layout = QHBoxLayout(self)
         layout.setContentsMargins(24, 24, 24, 24)
@@ -107,6 +108,7 @@ class PresentationWindow(QWidget):
         column.addWidget(self.banner)
         column.addLayout(self.canvas_slot, 1)
         column.addWidget(self.timeline)
+        self._left = column  # show_extra puts the live training here, under the canvas
         return column
 
     def _build_answer_column(self) -> QVBoxLayout:
@@ -147,6 +149,19 @@ class PresentationWindow(QWidget):
         """Move ``canvas`` (the main window's) in here; the caller takes it back on leaving."""
         self.canvas_slot.addWidget(canvas, 1)
         canvas.show()
+
+    def show_extra(self, widget: QWidget | None) -> None:
+        """Show ``widget`` under the canvas (the live training's curves and maps), in this
+        window's type and colours; None takes it away. The caller keeps the widget."""
+        if widget is self._extra:
+            return
+        if self._extra is not None:
+            self._left.removeWidget(self._extra)
+            self._extra.setParent(None)
+        self._extra = widget
+        if widget is not None:
+            self._left.addWidget(widget, 1)
+            widget.show()
 
     def layer(self) -> int:
         return self._layer

@@ -7,7 +7,7 @@ import pytest
 
 from gui.engine_client import EngineClient
 
-from .conftest import FakeLoader
+from .conftest import FakeLoader, FakePredictor
 
 
 def _page_with_a_bar() -> np.ndarray:
@@ -103,3 +103,34 @@ def test_a_model_that_fails_to_load_is_an_error_state_with_one_line(qtbot):
     finally:
         client.shutdown()
     assert changes[-1] == ("mnist", "error", "mnist_cnn.keras: truncated")
+
+
+def test_set_model_switches_what_the_live_view_reads_and_back(qtbot):
+    loader = FakeLoader()
+    mine = FakePredictor("mnist", bias=5)
+    client = EngineClient(loader, "mnist")
+    shown, changes = [], []
+    client.sig_result_ready.connect(shown.append)
+    client.sig_model_changed.connect(lambda *args: changes.append(args))
+
+    def read() -> int:
+        seq = client.submit(_page_with_a_bar())
+        qtbot.waitUntil(lambda: bool(shown) and shown[-1].seq == seq)
+        return int(shown[-1].probabilities.argmax())
+
+    try:
+        client.preload(["mnist"])
+        qtbot.waitUntil(lambda: client.model_state("mnist") == "ready")
+        assert read() == 1  # the loader's own (shipped) engine
+        client.set_model("mnist", lambda dataset: mine)
+        assert client.model_state("mnist") == "loading"
+        qtbot.waitUntil(lambda: client.model_state("mnist") == "ready")
+        assert read() == 5
+        client.set_model("mnist", None)
+        qtbot.waitUntil(lambda: client.model_state("mnist") == "ready")
+        assert read() == 1
+        client.set_model("fashion", lambda dataset: mine)  # never loaded: nothing loads now
+        assert client.model_state("fashion") == ""
+    finally:
+        client.shutdown()
+    assert [c[1] for c in changes if c[0] == "mnist"] == ["loading", "ready"] * 3

@@ -1,5 +1,7 @@
 """The background jobs: plain functions, data in and data out, no Qt."""
 
+import threading
+
 import numpy as np
 
 from gui.jobs import LiveRequest, ModelHub, explain_input, read_drawing, timeline
@@ -128,3 +130,30 @@ def test_saliency_is_its_own_job_and_a_failure_is_one_line():
     failed = explain_input(hub_of(NoGradients("mnist")), "mnist", 10, image, None)
     assert failed.explanation is None
     assert failed.error == "saliency needs the .keras file the network came from"
+
+
+def test_a_dataset_pointed_at_another_loader_is_loaded_anew_by_every_thread():
+    shipped, mine = FakePredictor("mnist", bias=1), FakePredictor("mnist", bias=4)
+    hub = ModelHub(lambda dataset: shipped)
+    request = LiveRequest(1, "mnist", page(_page_with_a_bar()))
+    assert read_drawing(hub, request).probabilities.argmax() == 1
+    hub.set_loader("mnist", lambda dataset: mine)
+    assert read_drawing(hub, request).probabilities.argmax() == 4
+    other = []
+    thread = threading.Thread(target=lambda: other.append(hub.engine("mnist")))
+    thread.start()
+    thread.join()
+    assert other == [mine] and hub.generation("mnist") == 1
+    hub.set_loader("mnist", None)  # back to the hub's own loader
+    assert read_drawing(hub, request).probabilities.argmax() == 1 and hub.generation("mnist") == 2
+
+
+def test_pointing_a_dataset_elsewhere_forgets_its_failed_load():
+    def broken(dataset):
+        raise OSError("gone")
+
+    hub = ModelHub(broken)
+    assert read_drawing(hub, LiveRequest(1, "mnist", page(_page_with_a_bar()))).error == "gone"
+    hub.set_loader("mnist", lambda dataset: FakePredictor("mnist", bias=3))
+    assert hub.error("mnist") == ""
+    assert read_drawing(hub, LiveRequest(2, "mnist", page(_page_with_a_bar()))).error == ""

@@ -302,6 +302,19 @@ def test_bench_help_lists_accuracy_and_gui_and_bench_gui_help_its_options():
     assert "main.py bench gui" in proc.stdout
 
 
+def test_bench_train_is_listed_and_tells_its_own_options():
+    proc = run("bench", "--help")
+    names = [line.split()[0] for line in proc.stdout.splitlines() if line.startswith("    ")]
+    assert "train" in names
+    proc = run("bench", "train", "--help")
+    assert proc.returncode == 0 and "main.py bench train" in proc.stdout
+    for option in ("--json", "--seconds", "--screenshot"):
+        assert option in proc.stdout
+    proc = run("bench", "train", "--seconds", "soon")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert "main.py bench train: error: argument --seconds: invalid float value" in proc.stderr
+
+
 def test_an_unknown_command_is_one_line_and_exit_status_2():
     proc = run("frobnicate")
     assert proc.returncode == 2 and proc.stdout == ""
@@ -367,6 +380,7 @@ def test_each_command_runs_its_own_handler_and_bench_gui_gets_its_arguments():
         assert name == function and callable(getattr(importlib.import_module(module), name))
     args = parse_args(["bench", "gui", "--updates", "5", "--no-explore"])
     assert args.bench_gui_argv == ["--updates", "5", "--no-explore"]
+    assert parse_args(["bench", "train", "--json"]).bench_gui_argv == ["--json"]
     assert parse_args(["bench", "accuracy", "--n", "7"]).n == 7
     assert parse_args([]).command is None and parse_args([]).app_dataset is None
 
