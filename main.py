@@ -63,16 +63,25 @@ SEED = whole_number(0, 2**32 - 1, "a seed")  # NumPy's seeds are unsigned 32-bit
 AT_LEAST_ONE = whole_number(1)
 
 
+class _PrintVersion(argparse.Action):
+    """``--version``, read from the package's metadata only when asked (50 ms of imports)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        from model.version import version
+
+        parser.exit(0, f"Sketchscope {version()}\n")
+
+
 def build_parser() -> Parser:
     from model.datasets import DATASET_NAMES
-    from model.version import version
 
     parser = Parser(prog="main.py", epilog=APP_HELP, description="Sketchscope: draw a digit or "
                     "a piece of clothing and watch a CNN read it, feature map by feature map.")
     parser.add_argument("--dataset", dest="app_dataset", choices=DATASET_NAMES,
                         help="the app starts on digits (mnist) or clothing (fashion); "
                              "default: as last time")
-    parser.add_argument("--version", action="version", version=f"Sketchscope {version()}")
+    parser.add_argument("--version", action=_PrintVersion, nargs=0,
+                        help="show the program's version number and exit")
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", title="commands")
     parser.commands = commands.choices
     _add_data(commands, DATASET_NAMES)

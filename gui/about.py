@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import platform
-from importlib import metadata
 from pathlib import Path
 
 from PySide6 import __version__ as pyside_version
@@ -26,6 +25,8 @@ def app_icon() -> QIcon:
 
 def _package(name: str) -> str:
     """An installed package's version, without importing it (TensorFlow takes seconds)."""
+    from importlib import metadata
+
     try:
         return metadata.version(name)
     except metadata.PackageNotFoundError:

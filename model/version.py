@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import re
-from importlib import metadata
 from pathlib import Path
 
 
 def version() -> str:
+    from importlib import metadata  # 50 ms of imports: not at start-up
+
     try:
         return metadata.version("sketchscope")
     except metadata.PackageNotFoundError:  # run from a clone that was never installed

@@ -2,7 +2,10 @@
 
 Each runs ``python main.py ...`` (or a short script) in a subprocess, on the LiteRT path the app
 takes and, for comparison in the same run, on the TensorFlow path (``SKETCHSCOPE_ENGINE=
-tensorflow``: the engine ignores the exports, as the app did before them).
+tensorflow``: the engine ignores the exports, as the app did before them). The launches are a
+user's usual start: with Python's bytecode cache, which a first, untimed launch writes
+(``PYTHONDONTWRITEBYTECODE``, set on some machines, would have every start compile every
+module again; :func:`launches` can measure that too).
 """
 
 from __future__ import annotations
@@ -20,15 +23,21 @@ TIMEOUT_S = 180
 TF_PATH = {"SKETCHSCOPE_ENGINE": "tensorflow"}
 
 
-def _env(extra: dict | None = None) -> dict:
-    return dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="2", **(extra or {}))
+def _env(extra: dict | None = None, bytecode: bool = True) -> dict:
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="2", **(extra or {}))
+    if bytecode:
+        env.pop("PYTHONDONTWRITEBYTECODE", None)
+    else:
+        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    return env
 
 
-def time_launch(event: str, settings_dir: str, extra: dict | None = None) -> float:
+def time_launch(event: str, settings_dir: str, extra: dict | None = None,
+                bytecode: bool = True) -> float:
     """Seconds from starting ``python main.py`` to its ``sketchscope-<event>`` line ("shown":
     the window's first frame; "ready": the model can predict)."""
     env = _env({"SKETCHSCOPE_EXIT_WHEN": event, "XDG_CONFIG_HOME": settings_dir,
-                "SKETCHSCOPE_DATA_DIR": settings_dir, **(extra or {})})
+                "SKETCHSCOPE_DATA_DIR": settings_dir, **(extra or {})}, bytecode)
     t0 = time.time()
     proc = subprocess.run([sys.executable, str(ROOT / "main.py")], cwd=ROOT, env=env,
                           capture_output=True, text=True, timeout=TIMEOUT_S)
@@ -41,10 +50,12 @@ def time_launch(event: str, settings_dir: str, extra: dict | None = None) -> flo
     raise RuntimeError(f"no timestamp from the app: {proc.stderr.strip()[-300:]}")
 
 
-def launches(event: str, n: int, extra: dict | None = None) -> float:
-    """The median of ``n`` launches to ``event``."""
+def launches(event: str, n: int, extra: dict | None = None, bytecode: bool = True) -> float:
+    """The median of ``n`` launches to ``event``, after an untimed one (it writes the bytecode
+    cache and warms the disk cache)."""
     folder = tempfile.mkdtemp(prefix="sketchscope-bench-launch-")
-    return statistics.median(time_launch(event, folder, extra) for _ in range(n))
+    time_launch(event, folder, extra, bytecode)
+    return statistics.median(time_launch(event, folder, extra, bytecode) for _ in range(n))
 
 
 def time_predict(image: Path, n: int, extra: dict | None = None) -> float:
