@@ -42,6 +42,17 @@ def qimage_to_gray(image: QImage) -> np.ndarray:
     return rows[:, : gray.width()].copy()
 
 
+def grey_page_to_gray(image: QImage) -> np.ndarray:
+    """An RGB32 QImage whose every pixel is grey (the canvas's page: white paper, grey ink, grey
+    pictures) -> a new (H, W) uint8 array: one channel, copied. Read on every stroke, this is
+    several times faster than Qt's conversion, whose weighting ((11 r + 16 g + 5 b) / 32) gives
+    the same value where the channels agree."""
+    if image.format() != QImage.Format.Format_RGB32:
+        raise ValueError(f"expected an RGB32 page, got {image.format()}")
+    rows = np.frombuffer(image.constBits(), np.uint8).reshape(image.height(), image.bytesPerLine())
+    return np.ascontiguousarray(rows[:, 0 : 4 * image.width() : 4])  # blue: byte 0 of 0xffRRGGBB
+
+
 def qimage_to_rgba(image: QImage) -> np.ndarray:
     """A QImage of any format -> a new (H, W, 4) uint8 RGBA array."""
     rgba = image.convertToFormat(QImage.Format.Format_RGBA8888)

@@ -32,7 +32,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QSlider, QWidget
 
-from gui.qimage import array_to_qimage, qimage_to_gray
+from gui.qimage import array_to_qimage, grey_page_to_gray, qimage_to_gray
 from gui.settings import read_int
 from model.drawing import (
     DEFAULT_WIDTH,
@@ -347,7 +347,7 @@ class Canvas(QWidget):
 
     def image(self) -> np.ndarray:
         """The page as a new (PAGE_SIZE, PAGE_SIZE) uint8 array: 255 paper, dark ink."""
-        return qimage_to_gray(self._page)
+        return grey_page_to_gray(self._page)
 
     def render_image(self, size: int) -> np.ndarray:
         """The page drawn afresh at ``size`` x ``size`` pixels (for saving), as a uint8 array."""

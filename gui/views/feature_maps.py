@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QImage, QPainter, QPaintEvent, QPalette
 from PySide6.QtWidgets import QGridLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from gui.colormap import GAP, GRID
@@ -39,7 +39,9 @@ class MosaicView(QWidget):
             self._rgba, self._image = None, None
         else:
             self._rgba = np.ascontiguousarray(rgba, np.uint8)
-            self._image = array_to_qimage(self._rgba)
+            # Converted once here: drawn as RGBA8888 it would be converted on every paint.
+            self._image = array_to_qimage(self._rgba).convertToFormat(
+                QImage.Format.Format_ARGB32_Premultiplied)
         self.version += 1
         self.update()
 

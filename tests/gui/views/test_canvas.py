@@ -287,3 +287,18 @@ def test_a_large_drawing_shows_at_once_then_sharp_and_the_same_as_painted_at_onc
     canvas.restore_drawing(small)
     display_pixels(canvas)
     assert not canvas.display_pending()
+
+
+def test_the_page_read_on_every_stroke_is_qts_own_grey_of_it(qtbot):
+    """Canvas.image() reads one channel of the RGB32 page; Qt's conversion of the same page
+    must agree to the last pixel (ink, eraser, antialiased edges, a picture under them)."""
+    from gui.qimage import qimage_to_gray
+
+    canvas = Canvas()
+    qtbot.addWidget(canvas)
+    picture = np.tile(np.linspace(0, 255, 90, dtype=np.uint8), (60, 1))
+    canvas.set_background(picture)
+    canvas.add_stroke([(30.3, 40.7, 17.3), (200.1, 230.9, 9.0), (250.0, 20.0, 25.0)])
+    canvas.add_stroke([(60.0, 60.0, 12.0), (180.0, 90.0, 12.0)], erase=True)
+    np.testing.assert_array_equal(canvas.image(), qimage_to_gray(canvas._page))
+    assert len(np.unique(canvas.image())) > 20  # greys of every shade were compared
