@@ -88,7 +88,8 @@ class InputView(QWidget):
         key = (self.version, cell)
         if self._enlarged is None or self._enlarged[0] != key:
             big = enlarge_with_grid(self._pixels, cell)
-            self._enlarged = (key, big, array_to_qimage(big))  # the array lives with the image
+            # Converted once: a grey image is converted to the screen's format on every paint.
+            self._enlarged = (key, big, array_to_qimage(big).convertToFormat(QImage.Format.Format_RGB32))
         return self._enlarged[2]
 
     def paintEvent(self, event: QPaintEvent) -> None:

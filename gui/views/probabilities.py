@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import QRectF, QSize, Qt
-from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPalette
+from PySide6.QtGui import QColor, QFont, QFontMetricsF, QPainter, QPaintEvent, QPalette, QPixmap
 from PySide6.QtWidgets import QLabel, QSizePolicy, QVBoxLayout, QWidget
 
 from model.datasets import DATASETS, class_names
@@ -36,6 +36,7 @@ class ProbabilityChart(QWidget):
         self._dense: np.ndarray | None = None
         self._layout_key: tuple | None = None
         self._layout: tuple[QFont, float, float] | None = None
+        self._rows_cache: tuple[tuple, QPixmap] | None = None  # (key, the names and tracks)
         self.version = 0
         self.painted_version = 0
 
@@ -76,40 +77,59 @@ class ProbabilityChart(QWidget):
             self._layout_key = key
         return self._layout
 
-    def paintEvent(self, event: QPaintEvent) -> None:
-        palette = self.palette()
-        bold, name_width, column = self._text_layout()
+    def _geometry(self) -> tuple[float, float, float, float]:
+        """(row height, where the bars start, their full width, a percentage's width)."""
+        _bold, name_width, column = self._text_layout()
         columns = 1 if self._dense is None else 2
-        row_height = self.height() / len(self._names)
-        bar_left = name_width
-        bar_width = max(self.width() - name_width - columns * column, 10.0)
-        top = self.top_class()
-        top_colour, bar_colour = self._top_colour(), self._bar_colour()
-        with QPainter(self) as painter:
-            for i, name in enumerate(self._names):
-                y = i * row_height
-                is_top = i == top
-                painter.setFont(bold if is_top else self.font())
+        return (self.height() / len(self._names), name_width,
+                max(self.width() - name_width - columns * column, 10.0), column)
+
+    def _rows(self, top: int | None) -> QPixmap:
+        """The names and the empty bar tracks, painted once per size, names and top class
+        rather than on every stroke (text is the slow part of this widget's paint)."""
+        ratio = self.devicePixelRatioF()
+        key = (self.size(), ratio, self._names, top, self.palette().cacheKey(), self.font().key())
+        if self._rows_cache is None or self._rows_cache[0] != key:
+            pixmap = QPixmap(self.size() * ratio)
+            pixmap.setDevicePixelRatio(ratio)
+            pixmap.fill(Qt.GlobalColor.transparent)
+            bold, name_width, _column = self._text_layout()
+            row_height, bar_left, bar_width, _ = self._geometry()
+            palette = self.palette()
+            with QPainter(pixmap) as painter:
                 painter.setPen(palette.color(QPalette.ColorRole.WindowText))
-                painter.drawText(QRectF(0, y, name_width - 6, row_height),
-                                 Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
-                track = QRectF(bar_left, y + row_height * 0.15, bar_width, row_height * 0.7)
-                painter.fillRect(track, palette.color(QPalette.ColorRole.Base))
-                if self._cnn is None:
-                    continue
-                bars = [(self._cnn[i], top_colour if is_top else bar_colour)]
-                if self._dense is not None:
-                    bars.append((self._dense[i], DENSE_COLOUR))
-                height = track.height() / len(bars)
-                for j, (p, colour) in enumerate(bars):
-                    bar = QRectF(track.x(), track.y() + j * height, float(p) * bar_width, height)
-                    painter.fillRect(bar, colour)
-                align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
-                for j, (p, colour) in enumerate(bars):
-                    if j:
-                        painter.setPen(colour)
-                    cell = QRectF(bar_left + bar_width + j * column, y, column, row_height)
-                    painter.drawText(cell, align, f"{100.0 * float(p):.1f}%")
+                for i, name in enumerate(self._names):
+                    y = i * row_height
+                    painter.setFont(bold if i == top else self.font())
+                    painter.drawText(QRectF(0, y, name_width - 6, row_height),
+                                     Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter, name)
+                    painter.fillRect(QRectF(bar_left, y + row_height * 0.15, bar_width, row_height * 0.7),
+                                     palette.color(QPalette.ColorRole.Base))
+            self._rows_cache = (key, pixmap)
+        return self._rows_cache[1]
+
+    def paintEvent(self, event: QPaintEvent) -> None:
+        top = self.top_class()
+        row_height, bar_left, bar_width, column = self._geometry()
+        top_colour, bar_colour = self._top_colour(), self._bar_colour()
+        text = self.palette().color(QPalette.ColorRole.WindowText)
+        align = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        with QPainter(self) as painter:
+            painter.drawPixmap(0, 0, self._rows(top))
+            if self._cnn is not None:
+                for i in range(len(self._names)):
+                    y = i * row_height
+                    track = QRectF(bar_left, y + row_height * 0.15, bar_width, row_height * 0.7)
+                    bars = [(self._cnn[i], top_colour if i == top else bar_colour)]
+                    if self._dense is not None:
+                        bars.append((self._dense[i], DENSE_COLOUR))
+                    height = track.height() / len(bars)
+                    for j, (p, colour) in enumerate(bars):
+                        painter.fillRect(QRectF(track.x(), track.y() + j * height,
+                                                float(p) * bar_width, height), colour)
+                        painter.setPen(colour if j else text)
+                        cell = QRectF(bar_left + bar_width + j * column, y, column, row_height)
+                        painter.drawText(cell, align, f"{100.0 * float(p):.1f}%")
         self.painted_version = self.version
 
     def _top_colour(self) -> QColor:
