@@ -27,8 +27,8 @@ def _env(extra: dict | None = None, bytecode: bool = True) -> dict:
     env = dict(os.environ, QT_QPA_PLATFORM="offscreen", TF_CPP_MIN_LOG_LEVEL="2", **(extra or {}))
     if bytecode:
         env.pop("PYTHONDONTWRITEBYTECODE", None)
-    else:
-        env["PYTHONDONTWRITEBYTECODE"] = "1"
+    else:  # an empty cache folder that is never written: every module compiled at every start
+        env.update(PYTHONDONTWRITEBYTECODE="1", PYTHONPYCACHEPREFIX=tempfile.mkdtemp(prefix="pyc-"))
     return env
 
 
