@@ -341,7 +341,8 @@ class MainWindow(QMainWindow):
 
     def _on_result_ready(self, result: LiveResult) -> None:
         self._result = result
-        self.live.show_result(result, self.compare_action.isChecked())
+        if not self._covered_by_presentation():  # painting it for nobody costs the audience frames
+            self.live.show_result(result, self.compare_action.isChecked())
         self._update_export_actions()
         self.explore_link.show_result(result)
         self.presenter.show_result(result)
@@ -400,7 +401,14 @@ class MainWindow(QMainWindow):
         self.present_action.setText("Leave &Presentation Mode" if presenting
                                     else "&Presentation Mode")
         if not presenting:
+            if self._result is not None:  # what the presentation showed meanwhile
+                self.live.show_result(self._result, self.compare_action.isChecked())
             self.activateWindow()
+
+    def _covered_by_presentation(self) -> bool:
+        """Presentation mode fills this window's screen (on a projector it does not)."""
+        view = self.presenter.view
+        return self.presenter.presenting() and view is not None and view.screen() is self.screen()
 
     def _on_presentation_key(self, what: str) -> None:
         {"clear": self.clear_action, "undo": self.undo_action, "redo": self.redo_action,
