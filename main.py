@@ -69,7 +69,8 @@ class _PrintVersion(argparse.Action):
     def __call__(self, parser, namespace, values, option_string=None):
         from model.version import version
 
-        parser.exit(0, f"Sketchscope {version()}\n")
+        print(f"Sketchscope {version()}")  # stdout, as argparse's own version action does
+        parser.exit(0)
 
 
 def build_parser() -> Parser:

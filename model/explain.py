@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -366,18 +367,21 @@ def _digest(images: np.ndarray) -> str:
 
 def _read_cache(path: Path, digest: str) -> TopExamples | None:
     try:
-        with np.load(path, allow_pickle=False) as z:
+        # Read whole first: np.load leaves its file open when a foreign file fails to parse.
+        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as z:
             if int(z["version"]) != TOP_VERSION or str(z["images_sha256"]) != digest:
                 return None
             return TopExamples(z["maxima"], z["index"], z["position"])
-    except (OSError, KeyError, ValueError):  # missing, truncated or foreign: compute again
-        return None
+    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
+        return None  # missing, empty, truncated or foreign: computed again
 
 
 def cached_top_examples(engine, images: np.ndarray, progress: Progress | None = None) -> TopExamples:
     """Top examples of ``engine``'s network over ``images``: from the cache if this exact model
     file (``engine.source``) and these images were done before, otherwise computed once and
     cached."""
+    if engine.source is None:  # a network with no file (the one in training) has no cache key
+        raise ModelError("top examples need a model file; this network has none yet")
     path = top_examples_path(engine.source, engine.dataset)
     images = np.asarray(images, np.float32)
     digest = _digest(images)

@@ -154,11 +154,7 @@ class Engine:
     @property
     def backend(self) -> str:
         """"litert" or "tensorflow": what runs the forward passes."""
-        return "litert" if type(self.cnn).__name__.startswith("Lite") else "tensorflow"
-
-    @property
-    def has_dense(self) -> bool:
-        return self.dense_net is not None
+        return getattr(self.cnn, "backend", "tensorflow")
 
     @cached_property
     def facts(self) -> ModelFacts:

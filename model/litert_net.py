@@ -164,6 +164,7 @@ class LiteCNN:
     in step with it."""
 
     batch = 8
+    backend = "litert"
 
     def __init__(self, keras_path: str | os.PathLike, lite: Path | None = None):
         keras_path = Path(keras_path)

@@ -1,4 +1,5 @@
-"""The benchmark's figures that need a fresh process: start-up, ``predict``, saliency's first use.
+"""The benchmark's figures that need a fresh process: start-up (also with the worst drawing an
+autosave may hold to restore), ``predict``, saliency's first use.
 
 Each runs ``python main.py ...`` (or a short script) in a subprocess, on the LiteRT path the app
 takes and, for comparison in the same run, on the TensorFlow path (``SKETCHSCOPE_ENGINE=
@@ -56,6 +57,30 @@ def launches(event: str, n: int, extra: dict | None = None, bytecode: bool = Tru
     folder = tempfile.mkdtemp(prefix="sketchscope-bench-launch-")
     time_launch(event, folder, extra, bytecode)
     return statistics.median(time_launch(event, folder, extra, bytecode) for _ in range(n))
+
+
+def worst_drawing():
+    """The costliest drawing an autosave may hold: MAX_POINTS points in strokes of 40, every
+    piece a 120-pixel eraser stroke (MAX_WIDTH, doubled) from one random place to another."""
+    import numpy as np
+
+    from model.drawing import MAX_POINTS, MAX_WIDTH, Drawing, StrokeData
+
+    rng = np.random.default_rng(9)
+    xy = rng.uniform(0, 280, (MAX_POINTS, 2))
+    return Drawing(tuple(StrokeData(True, tuple((float(x), float(y), MAX_WIDTH) for x, y in
+                                                xy[k:k + 40])) for k in range(0, MAX_POINTS, 40)))
+
+
+def worst_restore(n: int) -> float:
+    """The median of ``n`` launches to the window's first frame with :func:`worst_drawing` to
+    restore, after an untimed one."""
+    from gui.autosave import AUTOSAVE_NAME, write_autosave
+
+    folder = tempfile.mkdtemp(prefix="sketchscope-bench-restore-")
+    write_autosave(Path(folder) / AUTOSAVE_NAME, worst_drawing())
+    time_launch("shown", folder)
+    return statistics.median(time_launch("shown", folder) for _ in range(n))
 
 
 def time_predict(image: Path, n: int, extra: dict | None = None) -> float:

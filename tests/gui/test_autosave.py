@@ -6,6 +6,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from gui.autosave import AUTOSAVE_NAME, AutosaveError, read_autosave, write_autosave
+from gui.devtools.bench_launch import worst_drawing
 from gui.main_window import MainWindow
 from model.drawing import Drawing
 
@@ -227,38 +228,19 @@ def test_an_autosave_from_an_earlier_version_is_restored(qtbot, settings, autosa
     assert "restored your last drawing" in window.statusBar().currentMessage().lower()
 
 
-def worst_drawing() -> Drawing:
-    """The costliest drawing a file may hold: MAX_POINTS points in strokes of 40, every piece
-    a 120-pixel eraser stroke (MAX_WIDTH, doubled) from one random place on the page to another."""
-    from model.drawing import MAX_POINTS, MAX_WIDTH, StrokeData
-
-    rng = np.random.default_rng(9)
-    xy = rng.uniform(0, 280, (MAX_POINTS, 2))
-    return Drawing(tuple(StrokeData(True, tuple((float(x), float(y), MAX_WIDTH) for x, y in
-                                                xy[k:k + 40])) for k in range(0, MAX_POINTS, 40)))
-
-
-def test_the_worst_drawing_a_file_may_hold_restores_within_a_second(qtbot, settings, autosave_file):
-    """Start-up with it: the window built at its first-start size and its first frame painted
-    (the page at screen resolution is then painted sharp in slices, the window responsive).
-    Timed as the GUI thread's CPU time, which other work on the machine does not inflate."""
-    import time
-
+def test_the_worst_drawing_a_file_may_hold_is_restored_whole_and_painted(qtbot, settings,
+                                                                         autosave_file):
+    """Its time to the first frame is ``python main.py bench gui``'s figure (restoring the
+    worst drawing); here: it comes back exact, and the page ends painted sharp."""
     from PySide6.QtCore import QRect
 
     write_autosave(autosave_file, worst_drawing())
-    seconds = []
-    for _ in range(3):
-        started = time.thread_time()
-        window = restart(qtbot, settings)
-        window.place_on(QRect(0, 0, 1600, 1000))  # a 506-pixel page, as on that screen
-        window.show()
-        window.canvas.grab()  # its first frame
-        seconds.append(time.thread_time() - started)
-        assert window.canvas.drawing() == read_autosave(autosave_file)
-        qtbot.waitUntil(lambda w=window: not w.canvas.display_pending(), timeout=30_000)
-        window.close()
-    assert min(seconds) <= 1.0, seconds
+    window = restart(qtbot, settings)
+    window.place_on(QRect(0, 0, 1600, 1000))  # a 506-pixel page, as on that screen
+    window.show()
+    window.canvas.grab()  # its first frame
+    assert window.canvas.drawing() == read_autosave(autosave_file)
+    qtbot.waitUntil(lambda: not window.canvas.display_pending(), timeout=30_000)
 
 
 def test_the_page_takes_no_more_than_a_drawing_file_holds_and_says_so(make_window, qtbot,

@@ -286,9 +286,18 @@ def test_top_examples_are_cached_by_model_file_and_recomputed_when_it_changes(
     changed = explain.cached_top_examples(engine, images)
     assert explain.top_examples_path(model_file, "mnist") != path
     assert not np.array_equal(changed.maxima, first.maxima)
-    explain.top_examples_path(model_file, "mnist").write_bytes(b"torn")  # a corrupt cache
-    np.testing.assert_array_equal(explain.cached_top_examples(engine, images).maxima,
-                                  changed.maxima)
+    for torn in (b"torn", b"", b"PK\x03\x04 not a zip"):  # corrupt, empty, a broken archive
+        explain.top_examples_path(model_file, "mnist").write_bytes(torn)
+        np.testing.assert_array_equal(explain.cached_top_examples(engine, images).maxima,
+                                      changed.maxima)
+
+
+def test_a_network_without_a_file_has_no_cached_top_examples_and_says_so(explainer, images):
+    from model.errors import ModelError
+
+    assert explainer.source is None
+    with pytest.raises(ModelError, match="need a model file"):
+        explain.cached_top_examples(explainer, images)
 
 
 def test_channel_masks_mark_switched_off_channels():

