@@ -88,7 +88,8 @@ class ProbabilityChart(QWidget):
         """The names and the empty bar tracks, painted once per size, names and top class
         rather than on every stroke (text is the slow part of this widget's paint)."""
         ratio = self.devicePixelRatioF()
-        key = (self.size(), ratio, self._names, top, self.palette().cacheKey(), self.font().key())
+        key = (self.size(), ratio, self._names, top, self._dense is None,  # the track's width
+               self.palette().cacheKey(), self.font().key())
         if self._rows_cache is None or self._rows_cache[0] != key:
             pixmap = QPixmap(self.size() * ratio)
             pixmap.setDevicePixelRatio(ratio)

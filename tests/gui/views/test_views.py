@@ -2,7 +2,7 @@ import numpy as np
 
 from gui.views.feature_maps import FeatureMapsPanel
 from gui.views.input_view import InputView, enlarge_with_grid
-from gui.views.probabilities import ProbabilityPanel, verdict
+from gui.views.probabilities import ProbabilityChart, ProbabilityPanel, verdict
 from model.datasets import class_names
 
 from ..conftest import shown
@@ -36,6 +36,20 @@ def test_probability_panel_marks_the_top_class_and_shows_dense_beside(qtbot):
     panel.show_message("fashion", "Draw something")
     assert panel.chart.top_class() is None and panel.chart.names() == CLOTHES
     assert panel.detail_text() == ""
+
+
+def test_the_chart_painted_with_the_dense_column_is_as_if_painted_fresh(qtbot):
+    """The names and tracks are painted once and kept: the dense network's column narrows the
+    tracks, so they are painted again when it comes or goes."""
+    names, cnn, dense = class_names("mnist"), one_hot(4, 0.8), one_hot(9, 0.6)
+    charts = []
+    for first in (None, dense):
+        chart = shown(qtbot, ProbabilityChart(names), 400, 300)
+        chart.set_data(names, cnn, first)
+        chart.grab()  # painted once: the tracks of that layout kept
+        chart.set_data(names, cnn, dense)
+        charts.append(chart.grab().toImage())
+    assert charts[0] == charts[1]
 
 
 def test_the_input_is_enlarged_with_a_grid_that_shows_on_black_and_white():
