@@ -50,6 +50,10 @@ class EngineClient(QObject):
     sig_model_changed = Signal(str, str, str)
     """A model's state changed: (dataset, "loading" | "ready" | "error", message)."""
 
+    sig_model_replaced = Signal(str)
+    """``set_model`` put another model behind this dataset: what was learnt of the one before
+    (its facts, top examples, answers on the test split) no longer holds."""
+
     sig_timeline_ready = Signal(object)
     """A Timeline answering the newest ``request_timeline``."""
 
@@ -75,7 +79,7 @@ class EngineClient(QObject):
     """Top examples could not be found: one line."""
 
     def __init__(self, loader: jobs.Loader, dataset: str, parent: QObject | None = None,
-                 test_split_loader: TestSplitLoader = jobs.shipped_test_split,
+                 test_split_loader: TestSplitLoader = jobs.engine_test_split,
                  test_images: jobs.ImagesLoader = jobs.shipped_test_images):
         super().__init__(parent)
         self._dataset = dataset
@@ -124,6 +128,7 @@ class EngineClient(QObject):
             self._scheduler.cancel("live")  # an answer from the engine before is stale
         if self._states.get(dataset):
             self._load(dataset)
+        self.sig_model_replaced.emit(dataset)
 
     def submit(self, picture: NetworkPicture | np.ndarray, dense: bool = False,
                masks: np.ndarray | None = None) -> int:

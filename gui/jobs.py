@@ -278,23 +278,27 @@ class TestSplitAnswer:
     error: str = ""
 
 
-TestSplitLoader = Callable[[str, Callable[[], Callable]], Any]
-"""(dataset, answer) -> model.testset.TestSplit; ``answer()`` gives the engine's batched
-probabilities, to be asked only when the cached answers cannot be used."""
+TestSplitLoader = Callable[[str, Any], Any]
+"""(dataset, engine) -> model.testset.TestSplit with ``engine``'s answers on it."""
 
 
-def shipped_test_split(dataset: str, answer: Callable[[], Callable]):
-    """The test split and the shipped CNN's answers on it (cached by ``model.testset``)."""
-    from model.paths import model_path
+def engine_test_split(dataset: str, engine):
+    """The test split and the answers of ``engine`` (the model the window reads with: the
+    shipped one or the user's), cached by ``model.testset`` under its model file. A network
+    without a file (the one in training) has no answers."""
+    from dataclasses import replace
+
     from model.testset import load_test_split
 
-    return load_test_split(dataset, model_path(dataset, "cnn"), answer=answer)
+    if engine.source is None:
+        return replace(load_test_split(dataset, None), error="the network in training has no file yet")
+    return load_test_split(dataset, engine.source, answer=lambda: engine.probabilities)
 
 
 def test_split(load: TestSplitLoader, hub: ModelHub, dataset: str) -> TestSplitAnswer:
     """``load`` as an answer: a DataError (not fetched) becomes its one line."""
     try:
-        return TestSplitAnswer(dataset, load(dataset, lambda: hub.engine(dataset).probabilities))
+        return TestSplitAnswer(dataset, load(dataset, hub.engine(dataset)))
     except Exception as exc:  # DataError above all, but never kill the thread
         return TestSplitAnswer(dataset, None, one_line(exc))
 

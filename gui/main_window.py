@@ -42,7 +42,7 @@ from gui.engine_client import EngineClient, TestSplitLoader, load_shipped_engine
 from gui.explore.link import ExploreLink
 from gui.explore.panel import ExplorePanel
 from gui.files import FileActions, data_dir
-from gui.jobs import LiveResult, Loader, shipped_test_split
+from gui.jobs import LiveResult, Loader, engine_test_split
 from gui.settings import bad_settings, read_bool, read_choice, read_state
 from gui.training.feature import TrainingFeature
 from gui.views.canvas import BrushSlider, Canvas
@@ -79,7 +79,7 @@ class MainWindow(QMainWindow):
         loader: Loader | None = None,
         settings: QSettings | None = None,
         data_folder: str | os.PathLike | None = None,
-        test_split_loader: TestSplitLoader = shipped_test_split,
+        test_split_loader: TestSplitLoader = engine_test_split,
     ):
         super().__init__()
         self._settings = settings if settings is not None else default_settings()

@@ -114,13 +114,19 @@ class TestSetBrowser(QWidget):
         else:
             wrong = len(split.mistakes())
             self.summary.setText(
-                f"The shipped model is right on {len(split) - wrong:,} of {len(split):,} test "
+                f"The model is right on {len(split) - wrong:,} of {len(split):,} test "
                 f"images ({100 * split.accuracy():.2f}%): {wrong} mistakes to browse.")
         queued, self._queued = self._queued, None
         if queued is not None:
             queued[0](*queued[1:])
         else:
             self.info.setText("Load a test image onto the canvas: you can draw over it.")
+
+    def forget_split(self) -> None:
+        """The model changed: its answers on the split are asked for again (now, if shown)."""
+        self._split, self._loading, self._mistake = None, False, -1
+        if self.isVisible():
+            self.prefetch()
 
     def split(self):
         return self._split

@@ -55,6 +55,7 @@ class Demos(QObject):
         self.replay.sig_message.connect(lambda text: self.sig_message.emit(text, 0))
         self.browser.sig_split_wanted.connect(client.request_test_split)
         client.sig_test_split_ready.connect(self.browser.set_split)
+        client.sig_model_replaced.connect(self._on_model_replaced)
         self.browser.sig_image_chosen.connect(self._on_test_image_chosen)
         self.challenge.sig_clear_requested.connect(self._on_challenge_clear_requested)
         self.gallery_panel.sig_message.connect(lambda text: self.sig_message.emit(text, 0))
@@ -75,6 +76,10 @@ class Demos(QObject):
         self.replay_panel.set_class_names(names)
         if self.challenge.running() and self.challenge.dataset() != dataset:
             self.challenge.stop()
+
+    def _on_model_replaced(self, dataset: str) -> None:
+        if dataset == self._dataset:
+            self.browser.forget_split()  # its mistakes were another model's
 
     def show_result(self, result: LiveResult) -> None:
         """The live answer now on screen."""

@@ -132,7 +132,7 @@ def fake_loader() -> FakeLoader:
     return FakeLoader()
 
 
-def fake_test_split(dataset: str, answer=None, n: int = 40):
+def fake_test_split(dataset: str, engine=None, n: int = 40):
     """A small stand-in for model.testset.TestSplit: blobs at class-dependent places, labels
     0..9 in turn, and model answers that are wrong on every seventh image."""
     from model.testset import TestSplit

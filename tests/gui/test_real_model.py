@@ -110,13 +110,13 @@ def test_replay_timeline_with_the_shipped_model_matches_direct_predictions(make_
 
 
 def test_browser_shows_the_evaluation_runs_mistakes_on_the_real_test_split(make_window, qtbot):
-    from gui.jobs import shipped_test_split
+    from gui.jobs import engine_test_split
     from model.inference import Engine
     from model.preprocess import preprocess
     from model.training.evaluate import evaluate
 
     _shipped_or_skip()
-    window = make_window(loader=load_shipped_engine, test_split_loader=shipped_test_split)
+    window = make_window(loader=load_shipped_engine, test_split_loader=engine_test_split)
     browser = window.demos.browser
     browser.show_mistake(1)
     qtbot.waitUntil(lambda: browser.split() is not None, timeout=120_000)
@@ -139,11 +139,11 @@ def test_a_test_image_on_the_canvas_reads_as_the_evaluation_run_read_it(make_win
                                                                         dataset, index):
     """Not scaled up to the page and back: the page holds the 28 x 28 picture itself (#582 used to
     read 72.9% on the canvas against the evaluation's 78.4%)."""
-    from gui.jobs import shipped_test_split
+    from gui.jobs import engine_test_split
 
     _shipped_or_skip(dataset)
     window = make_window(dataset=dataset, loader=load_shipped_engine,
-                         test_split_loader=shipped_test_split)
+                         test_split_loader=engine_test_split)
     browser = window.demos.browser
     browser.show_next()  # asks for the split (the evaluation run's answers, cached)
     qtbot.waitUntil(lambda: browser.split() is not None, timeout=120_000)

@@ -163,7 +163,7 @@ def test_browser_next_random_class_and_mistakes(qtbot, make_window):
 
 
 def test_browser_without_data_says_which_command_fetches_it(qtbot, make_window):
-    def missing(dataset, answer):
+    def missing(dataset, engine):
         raise DataError("mnist is not fetched: run `python main.py data fetch --dataset mnist`")
 
     window = make_window(test_split_loader=missing)
@@ -174,6 +174,31 @@ def test_browser_without_data_says_which_command_fetches_it(qtbot, make_window):
     assert "python main.py data fetch" in window.demos.browser.info_text()
     assert "\n" not in window.demos.browser.info_text()
     assert window.canvas.drawing() is before  # the drawing is untouched
+
+
+def test_browser_asks_the_model_in_use_and_again_when_it_changes(qtbot, make_window):
+    """Its mistakes are the answers of the engine the window reads with, not always the shipped
+    model's (the cache is keyed by that engine's file)."""
+    from tests.gui.conftest import fake_test_split
+
+    asked = []
+
+    def split_of(dataset, engine):
+        asked.append(engine)
+        return fake_test_split(dataset, engine)
+
+    window = make_window(test_split_loader=split_of)
+    browser = window.demos.browser
+    browser.show_next()
+    qtbot.waitUntil(lambda: browser.split() is not None, timeout=10_000)
+    shipped = asked[-1]
+    assert shipped.bias == 1  # the loader's own mnist engine
+    mine = FakePredictor("mnist", bias=5)
+    window.client.set_model("mnist", lambda dataset: mine)
+    qtbot.waitUntil(lambda: browser.split() is None, timeout=10_000)  # the old answers go
+    browser.show_next()
+    qtbot.waitUntil(lambda: browser.split() is not None, timeout=10_000)
+    assert asked[-1] is mine and len(asked) == 2
 
 
 def test_browser_follows_the_dataset(qtbot, make_window):
