@@ -47,6 +47,7 @@ class ExploreLink(QObject):
         self._saliency_asked: tuple | None = None  # (seq, masks) of the saliency on its way
         self._saliency_ever = False  # the first answer means TensorFlow is loaded
         client.sig_facts_ready.connect(panel.set_facts)
+        client.sig_model_replaced.connect(self._on_model_replaced)
         client.sig_explore_ready.connect(self._on_explored)
         client.sig_saliency_ready.connect(self._on_saliency_ready)
         client.sig_top_progress.connect(panel.set_top_progress)
@@ -66,7 +67,8 @@ class ExploreLink(QObject):
         self._visible = visible
         if visible:
             self.panel.set_dataset(self._client.dataset)
-            self._client.request_facts()
+            if self.panel.facts is None:  # a tab switch back does not ask again
+                self._client.request_facts()
             self.show_result(self._result)
         else:
             self.hide_overlays()
@@ -75,6 +77,14 @@ class ExploreLink(QObject):
         self._result = None
         if self._visible:
             self.panel.set_dataset(dataset)
+            self._client.request_facts()
+
+    def _on_model_replaced(self, dataset: str) -> None:
+        if dataset != self.panel.dataset:
+            return  # the panel learns of another dataset's model when it switches to it
+        self._saliency_asked = None
+        self.panel.set_model(dataset)
+        if self._visible:
             self._client.request_facts()
 
     def live_options(self) -> dict:

@@ -164,8 +164,12 @@ class ExplorePanel(QWidget):
 
     def set_dataset(self, dataset: str) -> None:
         """Explore ``dataset``'s model from now on: its facts and answers come next."""
-        if dataset == self.dataset:
-            return
+        if dataset != self.dataset:
+            self.set_model(dataset)
+
+    def set_model(self, dataset: str) -> None:
+        """Explore a model for ``dataset`` afresh (another dataset, or another model for it):
+        what was known of the one before goes; its facts and answers come next."""
         self.dataset, self.class_names = dataset, class_names(dataset)
         self.facts, self.result, self.top, self._top_asked = None, None, None, False
         if self.off:  # another model: its channels start all on

@@ -13,7 +13,7 @@ from PySide6.QtTest import QTest
 
 from model.explain import receptive_field
 
-from ..conftest import FakeLoader, draw, line, wait_for_result
+from ..conftest import FakeLoader, FakePredictor, draw, line, wait_for_result
 
 TIMEOUT_MS = 30_000
 
@@ -166,6 +166,46 @@ def test_switching_the_dataset_points_the_explore_view_at_the_other_model(qtbot,
     assert panel.class_names[0] == "T-shirt/top"
     fashion = wait_for_result(qtbot, window, lambda r: r.dataset == "fashion")
     qtbot.waitUntil(lambda: np.array_equal(panel.image, fashion.net_input), timeout=TIMEOUT_MS)
+
+
+class OtherKernels(FakePredictor):
+    """Another model for the same dataset: other first-layer kernels."""
+
+    @property
+    def facts(self):
+        from dataclasses import replace
+
+        facts = super().facts
+        return replace(facts, kernels=replace(facts.kernels, conv1=-facts.kernels.conv1))
+
+
+def test_another_model_for_the_dataset_refreshes_the_explore_view(qtbot, make_window):
+    """"Use this model" (and "Back to shipped"): the panel's facts, top examples and maps are
+    the new model's, not kept from the one before."""
+    window = make_window()
+    draw_seven(qtbot, window)
+    panel = open_explore(qtbot, window)
+    before = panel.facts.kernels.conv1
+    mine = OtherKernels("mnist", bias=5)
+    with qtbot.waitSignal(window.client.sig_facts_ready, timeout=TIMEOUT_MS):
+        window.client.set_model("mnist", lambda dataset: mine)
+    qtbot.waitUntil(lambda: panel.facts is not None, timeout=TIMEOUT_MS)
+    np.testing.assert_array_equal(panel.facts.kernels.conv1, -before)
+    assert panel.top is None
+    qtbot.waitUntil(lambda: panel.result is not None
+                    and int(panel.result.prediction.probabilities.argmax()) == 5, timeout=TIMEOUT_MS)
+
+
+def test_switching_back_to_the_explore_view_does_not_ask_for_its_facts_again(qtbot, make_window,
+                                                                              monkeypatch):
+    window = make_window()
+    draw_seven(qtbot, window)
+    open_explore(qtbot, window)
+    asked = []
+    monkeypatch.setattr(window.client, "request_facts", lambda: asked.append(1))
+    window.explore_link.set_visible(False)
+    window.explore_link.set_visible(True)
+    assert asked == []
 
 
 def test_the_explore_view_exports_as_png(qtbot, make_window, tmp_path):
