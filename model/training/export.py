@@ -23,7 +23,7 @@ from model.architecture import INPUT_SHAPE
 from model.atomic import atomic_path, atomic_write_bytes
 from model.datasets import sha256_file
 from model.errors import ModelError
-from model.litert_net import CARD_KEY, LiteCNN, LiteDense, difference, tflite_path
+from model.litert_net import CARD_KEY, LiteCNN, LiteDense, difference, read_card, tflite_path
 from model.paths import card_path
 
 CHECK_IMAGES = 200
@@ -60,7 +60,7 @@ def export(keras_path: str | os.PathLike, log=print) -> Path:
     model = load_keras_model(keras_path)
     is_cnn = any(layer.name == "conv1" for layer in model.layers)
     card_file = card_path(keras_path)
-    card = json.loads(card_file.read_text(encoding="utf-8")) if card_file.is_file() else {}
+    card = read_card(keras_path) if card_file.is_file() else {}  # before the work: a bad card stops it
     images = _check_images(card.get("dataset"))
     masks = np.ones((len(images), 4, 64), np.float32)
     if is_cnn:

@@ -17,6 +17,7 @@ from model import datasets, paths
 from model.atomic import atomic_path, atomic_write_bytes
 from model.cache import preprocessed_split
 from model.keras_net import load_keras_model, quiet_tensorflow
+from model.litert_net import read_card
 from model.training import augment, distill
 from model.training.export import export
 from model.training.recipes import RECIPES, Recipe, SketchSet
@@ -66,6 +67,7 @@ def train(
     for name, value in (("epochs", epochs), ("limit", limit)):
         if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
             raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    init_card = _init_card(init)  # before hours of training: a bad card then would lose the run
     quiet_tensorflow()
     import keras
     import tensorflow as tf
@@ -88,12 +90,13 @@ def train(
     accuracy = accuracy_on_test_split(model, ds, log)
 
     card = model_card(ds, arch, epochs, seed, recipe, data, teacher_paths, init, accuracy, seconds)
+    card["init_card"] = init_card
     with atomic_path(out) as tmp:
         model.save(tmp)
     atomic_write_bytes(paths.card_path(out), (json.dumps(card, indent=2) + "\n").encode())
     log(f"wrote {out} and {paths.card_path(out).name}")
     export(out, log)  # the app runs the .tflite: it must never lag behind the .keras
-    return TrainResult(out, json.loads(paths.card_path(out).read_text()))
+    return TrainResult(out, read_card(out))
 
 
 def limited(recipe: Recipe, limit: int) -> Recipe:
@@ -179,6 +182,14 @@ def accuracy_on_test_split(model, ds: datasets.Dataset, log=print) -> float:
     return accuracy
 
 
+def _init_card(init: str | Path | None) -> dict | None:
+    """The model card of the model a run starts from, if it has one (ModelError, one line, when
+    it cannot be read)."""
+    if not init or not paths.card_path(Path(init)).is_file():
+        return None
+    return read_card(Path(init))
+
+
 def model_card(
     ds: datasets.Dataset,
     arch: str,
@@ -196,7 +207,6 @@ def model_card(
     import tensorflow as tf
 
     schedule = recipe.schedule
-    init_card = paths.card_path(Path(init)) if init else None
     return {
         "dataset": ds.name,
         "arch": arch,
@@ -212,7 +222,7 @@ def model_card(
         "label_smoothing": float(schedule.label_smoothing),
         "learning_rate": float(schedule.learning_rate),
         "init": str(init) if init else None,
-        "init_card": json.loads(init_card.read_text()) if init_card and init_card.is_file() else None,
+        "init_card": None,  # the card of ``init``, read before training
         "test_accuracy": round(float(accuracy), 5),
         "train_seconds": round(seconds, 1),
         "tensorflow": tf.__version__,

@@ -239,6 +239,22 @@ def test_train_checks_the_models_it_starts_from_before_training(tmp_path):
     assert not (tmp_path / "new.keras").exists()
 
 
+def test_a_model_card_that_cannot_be_read_stops_train_and_export_before_their_work(tmp_path):
+    import shutil
+
+    model = tmp_path / "start.keras"
+    shutil.copy(ROOT / "resources" / "models" / "mnist_dense.keras", model)
+    model.with_suffix(".json").write_text('{"dataset": "mnist", ')  # cut short
+    for args in (("train", "--dataset", "mnist", "--arch", "dense", "--epochs", "1", "--limit",
+                  "100", "--out", str(tmp_path / "new.keras"), "--init", str(model)),
+                 ("export", "--model", str(model))):
+        proc = run(*args)
+        assert proc.returncode != 0 and proc.stdout == "", proc.stdout[-300:]
+        assert proc.stderr.startswith("error: start.json: cannot read the model card"), proc.stderr
+        assert proc.stderr.count("\n") == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["start.json", "start.keras"]
+
+
 @pytest.mark.parametrize("extra, message", [
     ((), "error: the distill stage needs at least one --teacher model"),
     (("--teacher", "no/such.keras"), "error: teacher model not found: no/such.keras"),
