@@ -15,9 +15,7 @@ from __future__ import annotations
 
 import gzip
 import io
-import os
 import pickle
-import shutil
 import struct
 import subprocess
 import sys
@@ -27,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from model import apt
 from model.atomic import atomic_write_bytes
 from model.datasets import (
     FETCH_COMMAND,
@@ -164,18 +163,10 @@ def _keras_download(name: str) -> tuple[np.ndarray, ...]:
 
 
 def _install_fashion_deb(log) -> None:
-    if shutil.which("apt-get") is None or os.geteuid() != 0:
-        raise DataError(
-            f"{FASHION_DIR} is missing; install it with `sudo apt-get install {FASHION_DEB}`"
-        )
-    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
-    install = ["apt-get", "install", "-y", "-q", FASHION_DEB]
-    if subprocess.run(install, capture_output=True, env=env).returncode != 0:
-        log(f"apt-get install {FASHION_DEB} failed; running apt-get update first")
-        subprocess.run(["apt-get", "update", "-q"], capture_output=True, env=env)
-        proc = subprocess.run(install, capture_output=True, text=True, env=env)
-        if proc.returncode != 0:
-            raise DataError(f"apt-get install {FASHION_DEB} failed: {proc.stderr.strip()[-300:]}")
+    try:
+        apt.install([FASHION_DEB], log)
+    except apt.AptError as exc:
+        raise DataError(f"{FASHION_DIR} is missing; {exc}") from None
 
 
 def _source_arrays(name: str, log) -> tuple[np.ndarray, ...]:
