@@ -28,8 +28,9 @@ CNN_TABLE: tuple[LayerRow, ...] = (
 )
 CNN_PARAMS = 243_786
 DENSE_PARAMS = 101_770
-# The layers whose 64 feature maps the app shows.
+# The layers whose feature maps the app shows, CHANNELS maps each.
 FEATURE_LAYERS = ("conv1", "pool1", "conv2", "pool2")
+CHANNELS = 64
 
 
 def build_cnn():
@@ -39,9 +40,9 @@ def build_cnn():
     from keras import layers
 
     inputs = keras.Input(shape=INPUT_SHAPE, name="image")
-    x = layers.Conv2D(64, (3, 3), activation="relu", name="conv1")(inputs)
+    x = layers.Conv2D(CHANNELS, (3, 3), activation="relu", name="conv1")(inputs)
     x = layers.MaxPooling2D((2, 2), name="pool1")(x)
-    x = layers.Conv2D(64, (3, 3), activation="relu", name="conv2")(x)
+    x = layers.Conv2D(CHANNELS, (3, 3), activation="relu", name="conv2")(x)
     x = layers.MaxPooling2D((2, 2), name="pool2")(x)
     x = layers.Flatten(name="flatten")(x)
     x = layers.Dense(128, activation="relu", name="dense")(x)

@@ -19,12 +19,11 @@ from pathlib import Path
 
 import numpy as np
 
-from model.architecture import FEATURE_LAYERS, INPUT_SHAPE
+from model.architecture import CHANNELS, FEATURE_LAYERS, INPUT_SHAPE
 from model.atomic import atomic_path
 from model.datasets import cache_dir, sha256_file
 from model.errors import ModelError
 
-CHANNELS = 64  # every feature layer has 64 maps
 MAP_KINDS = ("Conv2D", "MaxPooling2D")  # the layers that have maps (and a receptive field)
 SHAPE_KEEPING = ("Activation", "ReLU", "Dropout", "BatchNormalization")
 TOP_K = 16  # the most activating test images kept per channel

@@ -17,9 +17,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from model.architecture import FEATURE_LAYERS, INPUT_SHAPE, NUM_CLASSES
+from model.architecture import CHANNELS, FEATURE_LAYERS, INPUT_SHAPE, NUM_CLASSES
 from model.errors import ModelError, one_line
 from model.keras_archive import check_archive
+from model.stderr import muted_stderr
 
 if TYPE_CHECKING:
     import keras
@@ -38,18 +39,13 @@ def quiet_tensorflow() -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     if "keras" not in sys.modules:
         os.environ["KERAS_BACKEND"] = "tensorflow"
-        saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
         try:
-            os.dup2(devnull, 2)
-            import keras
-            import tensorflow  # noqa: F401
+            with muted_stderr():
+                import keras
+                import tensorflow  # noqa: F401
         except Exception as exc:  # an unreadable keras.json raises ValueError, for one
             raise ModelError(f"Keras cannot start ({one_line(exc)}); "
                              f"check ~/.keras/keras.json and $KERAS_BACKEND") from None
-        finally:
-            os.dup2(saved, 2)
-            os.close(saved)
-            os.close(devnull)
     import keras
 
     if keras.config.backend() != "tensorflow":  # Keras was imported before this was called
@@ -58,9 +54,6 @@ def quiet_tensorflow() -> None:
     keras.config.set_floatx("float32")
     keras.config.set_image_data_format("channels_last")
     keras.config.set_epsilon(1e-7)
-
-
-CHANNELS = 64
 
 
 def check_model_file(path: str | os.PathLike) -> Path:

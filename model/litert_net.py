@@ -13,21 +13,19 @@ An interpreter is not thread-safe: each engine owns its own, and each thread ask
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
-import sys
 from pathlib import Path
 
 import numpy as np
 
-from model.architecture import FEATURE_LAYERS, INPUT_SHAPE, NUM_CLASSES
+from model.architecture import CHANNELS, FEATURE_LAYERS, INPUT_SHAPE, NUM_CLASSES
 from model.errors import ModelError, one_line
 from model.keras_archive import read_config
 from model.regular_file import read_regular_file
+from model.stderr import muted_stderr
 
-CHANNELS = 64
 CNN_OUTPUTS = ((26, 26, 64), (13, 13, 64), (11, 11, 64), (5, 5, 64), (128,), (NUM_CLASSES,))
 CARD_KEY = "litert"
 MAX_CARD_BYTES = 10_000_000  # a model card is a few kB, with its earlier stages' cards nested
@@ -81,26 +79,11 @@ def check_in_step(keras_path: str | os.PathLike) -> Path:
     return lite
 
 
-@contextlib.contextmanager
-def _quiet_stderr():
-    """LiteRT's C++ prints "INFO: Created TensorFlow Lite XNNPACK delegate" on fd 2 when tensors
-    are allocated; a user's one-line error must not come with it."""
-    sys.stderr.flush()
-    saved, devnull = os.dup(2), os.open(os.devnull, os.O_WRONLY)
-    try:
-        os.dup2(devnull, 2)
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        os.close(devnull)
-
-
 def _interpreter(path: Path):
     from ai_edge_litert.interpreter import Interpreter
 
     try:
-        with _quiet_stderr():
+        with muted_stderr():
             interpreter = Interpreter(model_path=str(path), num_threads=1)
             interpreter.allocate_tensors()
     except (ValueError, RuntimeError, OSError) as exc:
@@ -139,7 +122,7 @@ class _Runner:
         if n != self._batch:
             for name, array in arrays.items():
                 self.interpreter.resize_tensor_input(self.inputs[name], array.shape)
-            with _quiet_stderr():
+            with muted_stderr():
                 self.interpreter.allocate_tensors()
             self._batch = n
         for name, array in arrays.items():
