@@ -1,11 +1,15 @@
-"""Atomic file writes: a temporary file in the same folder, fsync, then rename."""
+"""Atomic writes: a file, or a whole folder, built under a temporary name in the same folder,
+fsynced, then renamed into place."""
 
 from __future__ import annotations
 
 import contextlib
 import os
+import re
+import shutil
 import tempfile
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from model.errors import OutputError, printable
@@ -42,6 +46,86 @@ def atomic_write_bytes(target: str | os.PathLike, data: bytes) -> None:
     with atomic_path(target) as tmp:
         tmp.write_bytes(data)
 
+
+PARTIAL_TAG = "sketchscope-"  # a folder being built: ".<name>.sketchscope-<pid>-<random>.partial"
+_PARTIAL_NAME = re.compile(r"\..*\." + PARTIAL_TAG + r"(\d+)-[^./]*\.partial")
+STALE_AFTER_S = 86_400  # a partial folder of a process that still runs (a reused pid) this old
+
+
+def build_folder(parent: str | os.PathLike, name: str, write: Callable[[Path], None]) -> Path:
+    """A new folder ``parent/name`` (or ``name-2``, ``name-3``...: nothing is replaced) holding
+    what ``write`` put into the empty folder it is given; returns its path.
+
+    It is built under a hidden temporary name and renamed into place once every file in it is
+    fsynced: it appears whole or not at all. What ``write`` raises is raised, and nothing is
+    left. Folders that builds killed midway left in ``parent`` are removed first.
+    """
+    parent = Path(parent)
+    remove_stale_partials(parent)
+    building = Path(tempfile.mkdtemp(prefix=f".{name}.{PARTIAL_TAG}{os.getpid()}-",
+                                     suffix=".partial", dir=parent))
+    try:
+        write(building)
+        for path in building.iterdir():
+            with open(path, "rb") as f:
+                os.fsync(f.fileno())
+        return _move_into_place(building, parent, name)
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+
+
+def remove_stale_partials(parent: Path) -> None:
+    """Remove the half-built folders in ``parent`` that :func:`build_folder` calls killed midway
+    left: those whose process is gone, or that are a day old. Nothing else is touched."""
+    try:
+        candidates = [p for p in parent.iterdir() if p.name.endswith(".partial")]
+    except OSError:
+        return
+    for path in candidates:
+        found = _PARTIAL_NAME.fullmatch(path.name)
+        if found is None or path.is_symlink() or not path.is_dir():
+            continue
+        try:
+            stale = (not _running(int(found.group(1)))
+                     or time.time() - path.stat().st_mtime > STALE_AFTER_S)
+        except OSError:
+            continue
+        if stale:
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # someone else's process: it exists
+    return True
+
+
+def _move_into_place(building: Path, parent: Path, name: str) -> Path:
+    """Rename ``building`` to ``parent/name`` (or ``name-2``, ``name-3``...), never replacing
+    anything: each candidate is first claimed with an exclusive ``mkdir``."""
+    for n in range(1, 10_000):
+        target = parent / (name if n == 1 else f"{name}-{n}")
+        try:
+            target.mkdir()
+        except FileExistsError:
+            continue
+        try:
+            os.replace(building, target)  # replaces only the empty folder just made
+        except OSError:
+            target.rmdir()
+            raise
+        with contextlib.suppress(OSError):  # the rename itself made durable, where it can be
+            fd = os.open(parent, os.O_RDONLY)
+            try:
+                os.fsync(fd)
+            finally:
+                os.close(fd)
+        return target
+    raise FileExistsError(f"too many folders named {name} in {parent}")
 
 
 def check_writable(target: str | os.PathLike) -> Path:

@@ -28,15 +28,13 @@ import os
 import re
 import shutil
 import stat
-import tempfile
-import time
 from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 
 import numpy as np
 
-from model.atomic import atomic_path, atomic_write_bytes
+from model.atomic import atomic_path, atomic_write_bytes, build_folder
 from model.datasets import DATASET_NAMES, class_names
 from model.drawing import MAX_FILE_BYTES as MAX_STROKES_BYTES
 from model.errors import one_line
@@ -50,8 +48,6 @@ EXPORT_PREFIX = "sketchscope-gallery-"
 FORMAT_VERSION = 1
 NUM_CLASSES = 10
 _ID_PATTERN = re.compile(r"[0-9A-Za-z][0-9A-Za-z_-]*")  # ids become file names: nothing else
-PARTIAL_TAG = "sketchscope-"  # a half-built export: ".<name>.sketchscope-<pid>-<random>.partial"
-_PARTIAL_NAME = re.compile(r"\..*\." + PARTIAL_TAG + r"(\d+)-[^./]*\.partial")
 MAX_ID_CHARS = 64  # ids are "YYYYmmdd-HHMMSS-NNN"; 300 letters made a name too long to open
 MAX_INDEX_BYTES = 50_000_000  # an index entry is ~150 bytes: room for 300,000 kept drawings
 
@@ -201,19 +197,10 @@ class Gallery:
         name = name or EXPORT_PREFIX + datetime.now().strftime("%Y%m%d-%H%M%S")
         if name in (".", "..") or Path(name).name != name or "/" in name or "\\" in name:
             raise GalleryError(f"not a folder name: {name!r}")
-        _remove_stale_partials(parent)
         try:
-            building = Path(tempfile.mkdtemp(prefix=f".{name}.{PARTIAL_TAG}{os.getpid()}-",
-                                             suffix=".partial", dir=parent))
-        except OSError as exc:
-            raise GalleryError(f"cannot export into {parent}: {_reason(exc)}") from None
-        try:
-            self._write_export(building)
-            return _move_into_place(building, parent, name)
+            return build_folder(parent, name, self._write_export)
         except OSError as exc:
             raise GalleryError(f"could not export the gallery: {_reason(exc)}") from None
-        finally:
-            shutil.rmtree(building, ignore_errors=True)
 
     def _write_export(self, folder: Path) -> None:
         table = io.StringIO(newline="")
@@ -235,9 +222,6 @@ class Gallery:
                              item.predicted, names[item.predicted], f"{item.confidence:.4f}",
                              strokes])
         (folder / CSV_NAME).write_text(table.getvalue(), encoding="utf-8")
-        for path in folder.iterdir():
-            with open(path, "rb") as f:
-                os.fsync(f.fileno())
 
     # ------------------------------------------------------------------ storage
 
@@ -385,53 +369,6 @@ def _entry(raw) -> dict:
     if not isinstance(entry["created"], str) or not isinstance(entry["strokes"], bool):
         raise GalleryError(f"entry {entry['id']!r} is malformed")
     return entry
-
-
-def _remove_stale_partials(parent: Path) -> None:
-    """Remove the half-built export folders in ``parent`` that exports killed midway left: those
-    whose process is gone, or that are a day old. Nothing else is touched."""
-    try:
-        candidates = [p for p in parent.iterdir() if p.name.endswith(".partial")]
-    except OSError:
-        return
-    for path in candidates:
-        found = _PARTIAL_NAME.fullmatch(path.name)
-        if found is None or path.is_symlink() or not path.is_dir():
-            continue
-        try:
-            stale = not _running(int(found.group(1))) or time.time() - path.stat().st_mtime > 86_400
-        except OSError:
-            continue
-        if stale:
-            shutil.rmtree(path, ignore_errors=True)
-
-
-def _running(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except OSError:
-        return True  # someone else's process: it exists
-    return True
-
-
-def _move_into_place(building: Path, parent: Path, name: str) -> Path:
-    """Rename ``building`` to ``parent/name`` (or ``name-2``, ``name-3``...), never replacing
-    anything: each candidate is first claimed with an exclusive ``mkdir``."""
-    for n in range(1, 10_000):
-        target = parent / (name if n == 1 else f"{name}-{n}")
-        try:
-            target.mkdir()
-        except FileExistsError:
-            continue
-        try:
-            os.replace(building, target)  # replaces only the empty folder just made
-        except OSError:
-            target.rmdir()
-            raise
-        return target
-    raise GalleryError(f"too many exports named {name} in {parent}")
 
 
 def _slug(text: str) -> str:

@@ -19,7 +19,6 @@ import json
 import math
 import os
 import queue
-import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -28,7 +27,9 @@ import numpy as np
 
 from model import datasets, paths
 from model.architecture import FEATURE_LAYERS, INPUT_SHAPE, NUM_CLASSES
+from model.atomic import build_folder
 from model.errors import one_line
+from model.litert_net import read_card
 from model.training.live_protocol import (
     Answer,
     Ask,
@@ -55,7 +56,6 @@ from model.training.live_protocol import (
 EVAL_BATCH = 500
 GALLERY_SHIFT = 2  # kept drawings are shifted by up to this many pixels each time they are used
 HELD_OUT_SEED = 0  # the held-out subset is the same in every run, whatever the run's seed
-PARTIAL = ".partial-"  # a save being built: ".<name>.partial-<pid>"
 IDLE_WAIT_S = 0.5  # how often a paused trainer looks whether the app is still there
 DRAWING_EVERY_S = 0.25  # while training, the drawing's maps are answered at most this often
 
@@ -183,11 +183,10 @@ class LiveTrainer:
         plan = self.plan
         if not plan.cosine:
             return keras.optimizers.Adam(plan.learning_rate)
-        warm_up = self.total_steps // 20
-        rate = keras.optimizers.schedules.CosineDecay(
-            0.0, decay_steps=max(1, self.total_steps - warm_up), warmup_target=plan.learning_rate,
-            warmup_steps=warm_up, alpha=0.01)
-        return keras.optimizers.AdamW(learning_rate=rate, weight_decay=1e-4)
+        from model.training.train import warm_cosine
+
+        return keras.optimizers.AdamW(learning_rate=warm_cosine(plan.learning_rate, self.total_steps),
+                                      weight_decay=1e-4)
 
     def _compile_steps(self) -> None:
         """The training step and the forward passes, each one ``tf.function``."""
@@ -340,67 +339,25 @@ class LiveTrainer:
         }
 
     def save(self, parent: str | os.PathLike) -> Saved:
-        """The network as it is now, in a new folder under ``parent``: built in a hidden
-        ``.<name>.partial-<pid>`` folder and renamed into place only when the ``.keras``, its
-        card and its checked LiteRT export are all written (a kill leaves no folder the app
-        would read)."""
+        """The network as it is now, in a new folder under ``parent``, which appears only when
+        the ``.keras``, its card and its checked LiteRT export are all written
+        (``model.atomic.build_folder``: a kill leaves no folder the app would read)."""
         from model.training.export import export
 
         parent = Path(parent)
         parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_partials(parent)
-        name = unique_name(parent, f"{self.config.dataset}-{self.config.arch}-"
-                                   f"{time.strftime('%Y%m%d-%H%M%S')}-step{self.step_count}")
-        building = parent / f".{name}{PARTIAL}{os.getpid()}"
-        building.mkdir()
-        try:
-            keras_path = building / f"{self.config.dataset}_{self.config.arch}.keras"
+        name = (f"{self.config.dataset}-{self.config.arch}-"
+                f"{time.strftime('%Y%m%d-%H%M%S')}-step{self.step_count}")
+        file_name = f"{self.config.dataset}_{self.config.arch}.keras"
+
+        def write(building: Path) -> None:
+            keras_path = building / file_name
             self.model.save(keras_path)
             paths.card_path(keras_path).write_text(json.dumps(self.card(), indent=2) + "\n")
             export(keras_path, log=lambda _message: None)
-            for written in building.iterdir():
-                _fsync(written)
-            os.rename(building, parent / name)
-        except BaseException:
-            shutil.rmtree(building, ignore_errors=True)
-            raise
-        _fsync(parent)
-        final = parent / name / keras_path.name
-        return Saved(str(final), json.loads(paths.card_path(final).read_text()))
 
-
-def unique_name(parent: Path, name: str) -> str:
-    candidate, n = name, 1
-    while (parent / candidate).exists():
-        n += 1
-        candidate = f"{name}-{n}"
-    return candidate
-
-
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def remove_stale_partials(parent: Path) -> None:
-    """Saves that a killed trainer left half-built (their process is gone) are removed."""
-    for folder in parent.glob(f".*{PARTIAL}*"):
-        pid = folder.name.rpartition(PARTIAL)[2]
-        if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(folder, ignore_errors=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
+        final = build_folder(parent, name, write) / file_name
+        return Saved(str(final), read_card(final))
 
 
 # ---------------------------------------------------------------- the loop

@@ -126,6 +126,17 @@ def training_data(
     return TrainingData(np.concatenate(parts_x), np.concatenate(parts_y), len(x_train))
 
 
+def warm_cosine(learning_rate: float, steps: int):
+    """The learning rate over ``steps`` steps: a linear warm-up over the first 5% to
+    ``learning_rate``, then a cosine decay to 1% of it."""
+    import keras
+
+    warm_up = steps // 20
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=max(1, steps - warm_up), warmup_target=float(learning_rate),
+        warmup_steps=warm_up, alpha=0.01)
+
+
 def compiled_model(arch: str, init: str | Path | None, learning_rate: float, steps: int, log=print):
     """A fresh ``arch`` network, or the trained model ``init``, compiled for ``steps`` steps:
     AdamW with weight decay and weight EMA, a warm-up over the first 5% then a cosine decay."""
@@ -135,14 +146,8 @@ def compiled_model(arch: str, init: str | Path | None, learning_rate: float, ste
 
     model = load_keras_model(init) if init else build(arch)
     model.summary(print_fn=log)
-    schedule = keras.optimizers.schedules.CosineDecay(
-        0.0,
-        decay_steps=max(1, steps - steps // 20),
-        warmup_target=float(learning_rate),
-        warmup_steps=steps // 20,
-        alpha=0.01,
-    )
-    optimizer = keras.optimizers.AdamW(learning_rate=schedule, weight_decay=1e-4, use_ema=True)
+    optimizer = keras.optimizers.AdamW(learning_rate=warm_cosine(learning_rate, steps),
+                                       weight_decay=1e-4, use_ema=True)
     model.compile(
         optimizer=optimizer,
         loss="categorical_crossentropy",

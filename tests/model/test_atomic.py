@@ -22,3 +22,25 @@ def test_successful_write_replaces_and_keeps_the_suffix(tmp_path):
     assert target.read_bytes() == b"new"
     atomic_write_bytes(target, b"newer")
     assert target.read_bytes() == b"newer"
+
+
+def test_a_folder_is_built_whole_beside_any_of_the_same_name_or_not_at_all(tmp_path):
+    from model.atomic import build_folder
+
+    def write(folder):
+        (folder / "a.txt").write_text("a")
+        (folder / "b.txt").write_text("b")
+
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "mine.txt").write_text("the user's")
+    made = build_folder(tmp_path, "out", write)
+    assert made == tmp_path / "out-2" and sorted(p.name for p in made.iterdir()) == ["a.txt", "b.txt"]
+    assert (tmp_path / "out" / "mine.txt").read_text() == "the user's"  # nothing replaced
+
+    def half(folder):
+        (folder / "a.txt").write_text("a")
+        raise OSError(28, "No space left on device")
+
+    with pytest.raises(OSError, match="No space"):
+        build_folder(tmp_path, "out", half)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out", "out-2"]  # no third, no partial

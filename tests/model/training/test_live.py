@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 from model import datasets
+from model.atomic import PARTIAL_TAG, remove_stale_partials
 from model.gallery import Gallery
 from model.training import live
 from model.training.live_protocol import (
@@ -299,19 +300,19 @@ def test_a_trainer_killed_while_saving_leaves_no_folder_the_app_would_read(tmp_p
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 9, proc.stderr[-500:]
     left = os.listdir(tmp_path)
-    assert len(left) == 1 and left[0].startswith(".") and live.PARTIAL in left[0]
+    assert len(left) == 1 and left[0].startswith(".") and left[0].endswith(".partial")
     assert "mnist_cnn.keras" in os.listdir(tmp_path / left[0])  # it died midway indeed
-    live.remove_stale_partials(tmp_path)  # what the next save does first
+    remove_stale_partials(tmp_path)  # what the next save does first
     assert os.listdir(tmp_path) == []
 
 
 def test_what_a_killed_save_left_is_removed_by_the_next_one(trainer, tmp_path):
-    dead = tmp_path / f".mnist-cnn-x{live.PARTIAL}999999999"
-    mine = tmp_path / f".mnist-cnn-y{live.PARTIAL}{os.getpid()}"  # a save still being built
+    dead = tmp_path / f".mnist-cnn-x.{PARTIAL_TAG}999999999-ab12.partial"
+    mine = tmp_path / f".mnist-cnn-y.{PARTIAL_TAG}{os.getpid()}-cd34.partial"  # still being built
     for folder in (dead, mine):
         folder.mkdir()
         (folder / "mnist_cnn.keras").write_bytes(b"half")
-    live.remove_stale_partials(tmp_path)
+    trainer.save(tmp_path)
     assert not dead.exists() and mine.exists()
 
 
