@@ -282,7 +282,7 @@ class MainWindow(QMainWindow):
 
     def _connect(self) -> None:
         status = self.statusBar().showMessage
-        self.canvas.sig_image_changed.connect(lambda _page: self._submit())
+        self.canvas.sig_image_changed.connect(self._submit)
         self.canvas.sig_history_changed.connect(self._on_history_changed)
         self.canvas.sig_page_full.connect(status)
         self._client.sig_result_ready.connect(self._on_result_ready)

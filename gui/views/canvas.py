@@ -235,8 +235,9 @@ class SlicedPaint(QObject):
 class Canvas(QWidget):
     """A square white page to draw on with mouse, touch or pen; a view on its :attr:`sketch`."""
 
-    sig_image_changed = Signal(object)
-    """The page changed: a (PAGE_SIZE, PAGE_SIZE) uint8 array, dark ink on white."""
+    sig_image_changed = Signal()
+    """The page changed (read it with :meth:`network_picture` or :meth:`image`: the signal
+    carries no copy, which most listeners would not read)."""
 
     sig_history_changed = Signal()
     """Undo, redo or "is empty" may have changed."""
@@ -476,18 +477,18 @@ class Canvas(QWidget):
                 self.sig_history_changed.emit()
             case Change.STROKE_EXTENDED:
                 self._draw_pieces(change.pieces, change.erase)
-                self._emit_image()
+                self.sig_image_changed.emit()
             case Change.STROKE_FINISHED:
                 self._draw_pieces(change.pieces, change.erase)
-                self._emit_image()
+                self.sig_image_changed.emit()
                 self.sig_history_changed.emit()
             case Change.DRAWING:
                 self._render_page()
-                self._emit_image()
+                self.sig_image_changed.emit()
                 self.sig_history_changed.emit()
             case Change.PREVIEW:
                 self._render_page()
-                self._emit_image()
+                self.sig_image_changed.emit()
             case Change.PREVIEW_ENDED:
                 self._render_page()
                 self.sig_preview_ended.emit()
@@ -553,10 +554,6 @@ class Canvas(QWidget):
         self._sliced.cancel()
         self._display = None
         self.update()
-
-    def _emit_image(self) -> None:
-        self.sig_image_changed.emit(self.image())
-
 
 class BrushSlider(QSlider):
     """The width of ``canvas``'s brush, as the user left it in ``settings`` ("brush_width")."""
