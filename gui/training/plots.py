@@ -19,11 +19,10 @@ from PySide6.QtCore import QPointF, QRectF, QSize
 from PySide6.QtGui import QColor, QFont, QPainter, QPainterPath, QPaintEvent, QPalette, QPen
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSizePolicy, QVBoxLayout, QWidget
 
-from gui.colormap import feature_grid
+from gui.colormap import diverging, feature_grid, tile
 from gui.views.feature_maps import MosaicView
 from gui.views.probabilities import ProbabilityChart
 
-GRID = 8  # 64 kernels or maps as 8 x 8
 TRAIN_COLOUR = QColor(120, 160, 220)
 TEST_COLOUR = QColor(230, 130, 30)  # the held-out curve: what the benchmark reads
 TEST_COLOUR_DARK = QColor(255, 214, 0)  # presentation mode's yellow
@@ -65,28 +64,13 @@ class Curves:
             getattr(self, name).append(float(getattr(report, name)))
 
 
-def _diverging(values: np.ndarray) -> np.ndarray:
-    """Values in [-1, 1] -> RGB: blue, white at zero, red."""
-    v = np.clip(values, -1.0, 1.0)[..., None]
-    white = np.array([255.0, 255.0, 255.0])
-    blue, red = np.array([40.0, 90.0, 200.0]), np.array([200.0, 40.0, 40.0])
-    rgb = np.where(v < 0, white + (blue - white) * -v, white + (red - white) * v)
-    return np.rint(rgb).astype(np.uint8)
-
-
 def kernel_mosaic(kernels: np.ndarray, gap: int = 1) -> np.ndarray:
-    """(h, w, 1, 64) conv kernels or (h, w, 64) pictures -> an RGBA 8 x 8 mosaic, all on one
-    scale (the largest weight), the gaps transparent."""
+    """(h, w, 1, 64) conv kernels or (h, w, 64) pictures -> an RGBA 8 x 8 mosaic in the
+    Explore view's diverging colours, all on one scale (the largest weight), the gaps clear."""
     k = np.asarray(kernels, np.float32).reshape(kernels.shape[0], kernels.shape[1], -1)[:, :, :64]
-    h, w, n = k.shape
-    top = float(np.abs(k).max(initial=0.0)) or 1.0
-    rgba = np.zeros((GRID * (h + gap) - gap, GRID * (w + gap) - gap, 4), np.uint8)
-    for i in range(n):
-        row, col = divmod(i, GRID)
-        y, x = row * (h + gap), col * (w + gap)
-        rgba[y:y + h, x:x + w, :3] = _diverging(k[:, :, i] / top)
-        rgba[y:y + h, x:x + w, 3] = 255
-    return rgba
+    rgba = np.full((*k.shape, 4), 255, np.uint8)
+    rgba[..., :3] = diverging(k, float(np.abs(k).max(initial=0.0)))
+    return tile(rgba, gap=gap, fill=0)[0]
 
 
 class CurvesPlot(QWidget):
