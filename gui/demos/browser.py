@@ -115,7 +115,7 @@ class TestSetBrowser(QWidget):
             wrong = len(split.mistakes())
             self.summary.setText(
                 f"The model is right on {len(split) - wrong:,} of {len(split):,} test "
-                f"images ({100 * split.accuracy():.2f}%): {wrong} mistakes to browse.")
+                f"images ({100 * split.accuracy():.2f}%): {wrong:,} mistakes to browse.")
         queued, self._queued = self._queued, None
         if queued is not None:
             queued[0](*queued[1:])
