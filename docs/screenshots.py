@@ -120,20 +120,19 @@ def show_replay(app, window, presentation: bool) -> None:
     wait(app, lambda: False, 0.5)
 
 
-def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
-          explore: bool = False, demo: str = "") -> None:
-    from PySide6.QtCore import QPoint, QSettings, Qt
+def _open_window(dataset: str, dark: bool):
+    """The app as at a first start (private settings and autosave), its model loaded."""
+    from PySide6.QtCore import QSettings
     from PySide6.QtTest import QTest
     from PySide6.QtWidgets import QApplication
 
     from gui.main_window import MainWindow
-    from gui.views.canvas import PAGE_SIZE
 
     app = QApplication.instance() or QApplication(["Sketchscope"])
     if dark:
         app.setStyle("Fusion")
         app.setPalette(dark_palette())
-    scratch = Path(tempfile.mkdtemp())  # private settings and autosave: each shot starts blank
+    scratch = Path(tempfile.mkdtemp())
     settings = QSettings(str(scratch / "s.ini"), QSettings.Format.IniFormat)
     window = MainWindow(dataset, loader=loader_for, settings=settings, data_folder=scratch)
     window.show()  # as a first start: 90% of the screen
@@ -142,8 +141,16 @@ def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
     while window.client.model_state(dataset) not in ("ready", "error") and time.time() < deadline:
         app.processEvents()
         time.sleep(0.02)
-    if compare:
-        window.compare_action.trigger()
+    return app, window
+
+
+def _draw(app, window, strokes) -> None:
+    """Draw ``strokes`` (page coordinates) with the mouse, then wait for every view's answer."""
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
+
+    from gui.views.canvas import PAGE_SIZE
+
     canvas = window.canvas
     rect = canvas.page_rect()
     scale = rect.width() / PAGE_SIZE
@@ -167,6 +174,16 @@ def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
         if result is not None and result.seq == window.client.seq and window.live.feature_maps.painted():
             break
         time.sleep(0.02)
+
+
+def shoot(dataset: str, strokes, out: Path, compare: bool, dark: bool,
+          explore: bool = False, demo: str = "") -> None:
+    from PySide6.QtTest import QTest
+
+    app, window = _open_window(dataset, dark)
+    if compare:
+        window.compare_action.trigger()
+    _draw(app, window, strokes)
     if explore:
         open_explore(app, window)
     target = window
