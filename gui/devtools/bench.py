@@ -301,7 +301,7 @@ def main(argv: list[str] | None = None) -> int:
     return 0
 
 
-JSON_KEYS = ("window_s", "worst_restore_s", "first_prediction_s", "inference_ms", "repaint_p95_ms",
+JSON_KEYS = ("window_s", "first_prediction_s", "inference_ms", "repaint_p95_ms",
              "presentation_p95_ms", "rss_mb_1000", "rss_growth_pct", "predict_cli_s")
 
 
