@@ -52,6 +52,7 @@ from model.training.live_protocol import (
     Stop,
     live_plan,
 )
+from model.training.recipes import warm_cosine
 
 EVAL_BATCH = 500
 GALLERY_SHIFT = 2  # kept drawings are shifted by up to this many pixels each time they are used
@@ -183,8 +184,6 @@ class LiveTrainer:
         plan = self.plan
         if not plan.cosine:
             return keras.optimizers.Adam(plan.learning_rate)
-        from model.training.train import warm_cosine
-
         return keras.optimizers.AdamW(learning_rate=warm_cosine(plan.learning_rate, self.total_steps),
                                       weight_decay=1e-4)
 

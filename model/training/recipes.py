@@ -178,3 +178,14 @@ def recipe_for(dataset: str, arch: str, stage: str = BASE, teachers=None) -> Rec
             raise ValueError(f"teacher model not found: {', '.join(missing)}")
         recipe = replace(recipe, teacher=tuple(str(t) for t in teachers))
     return recipe
+
+
+def warm_cosine(learning_rate: float, steps: int):
+    """The learning rate over ``steps`` steps: a linear warm-up over the first 5% to
+    ``learning_rate``, then a cosine decay to 1% of it."""
+    import keras
+
+    warm_up = steps // 20
+    return keras.optimizers.schedules.CosineDecay(
+        0.0, decay_steps=max(1, steps - warm_up), warmup_target=float(learning_rate),
+        warmup_steps=warm_up, alpha=0.01)

@@ -20,7 +20,7 @@ from model.keras_net import load_keras_model, quiet_tensorflow
 from model.litert_net import read_card
 from model.training import augment, distill
 from model.training.export import export
-from model.training.recipes import RECIPES, Recipe, SketchSet
+from model.training.recipes import RECIPES, Recipe, SketchSet, warm_cosine
 
 
 @dataclass(frozen=True)
@@ -124,17 +124,6 @@ def training_data(
         parts_x.append(sx)
         parts_y.append(sy.astype(np.int64))
     return TrainingData(np.concatenate(parts_x), np.concatenate(parts_y), len(x_train))
-
-
-def warm_cosine(learning_rate: float, steps: int):
-    """The learning rate over ``steps`` steps: a linear warm-up over the first 5% to
-    ``learning_rate``, then a cosine decay to 1% of it."""
-    import keras
-
-    warm_up = steps // 20
-    return keras.optimizers.schedules.CosineDecay(
-        0.0, decay_steps=max(1, steps - warm_up), warmup_target=float(learning_rate),
-        warmup_steps=warm_up, alpha=0.01)
 
 
 def compiled_model(arch: str, init: str | Path | None, learning_rate: float, steps: int, log=print):
