@@ -24,6 +24,28 @@ if TYPE_CHECKING:
 MODEL_DIR = Path(__file__).resolve().parent
 
 
+def read_arrays(path: Path) -> dict[str, np.ndarray] | None:
+    """The named arrays of a cache file written by :func:`write_arrays`, or None when it is
+    missing, empty, truncated or foreign (the caller computes them again)."""
+    try:
+        # Our own handle, closed here: np.load leaves its file open when a foreign file fails.
+        with open(path, "rb") as f:
+            z = np.load(f, allow_pickle=False)
+            if not isinstance(z, np.lib.npyio.NpzFile):
+                return None  # a .npy: one array, not named ones
+            return {name: z[name] for name in z.files}
+    except (OSError, ValueError, EOFError, zipfile.BadZipFile):
+        return None
+
+
+def write_arrays(path: Path, **arrays) -> None:
+    """Write ``arrays`` by name to the cache file ``path``, atomically (its folder made)."""
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(path, buf.getvalue())
+
+
 def code_digest(*sources: str) -> str:
     """A short digest of the source files ``sources`` (paths relative to ``model/``, in order)."""
     digest = hashlib.sha256()

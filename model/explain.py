@@ -10,9 +10,7 @@ table. The arithmetic itself (forward passes, gradients) is :class:`model.infere
 from __future__ import annotations
 
 import hashlib
-import io
 import os
-import zipfile
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,7 +18,6 @@ from pathlib import Path
 import numpy as np
 
 from model.architecture import CHANNELS, FEATURE_LAYERS, INPUT_SHAPE
-from model.atomic import atomic_path
 from model.datasets import cache_dir, sha256_file
 from model.errors import ModelError
 
@@ -365,14 +362,15 @@ def _digest(images: np.ndarray) -> str:
 
 
 def _read_cache(path: Path, digest: str) -> TopExamples | None:
+    """The cached top examples, or None: missing, damaged, or for other images or code."""
+    from model.cache import read_arrays
+
+    z = read_arrays(path) or {}
     try:
-        # Read whole first: np.load leaves its file open when a foreign file fails to parse.
-        with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as z:
-            if int(z["version"]) != TOP_VERSION or str(z["images_sha256"]) != digest:
-                return None
-            return TopExamples(z["maxima"], z["index"], z["position"])
-    except (OSError, KeyError, ValueError, EOFError, zipfile.BadZipFile):
-        return None  # missing, empty, truncated or foreign: computed again
+        fresh = int(z["version"]) == TOP_VERSION and str(z["images_sha256"]) == digest
+        return TopExamples(z["maxima"], z["index"], z["position"]) if fresh else None
+    except (KeyError, TypeError, ValueError):  # not written by this code
+        return None
 
 
 def cached_top_examples(engine, images: np.ndarray, progress: Progress | None = None) -> TopExamples:
@@ -392,11 +390,10 @@ def cached_top_examples(engine, images: np.ndarray, progress: Progress | None = 
     maxima, where = engine.channel_peaks(images, progress=progress)
     widths = [spec.output_shape[1] for spec in engine.facts.layers if spec.name in FEATURE_LAYERS]
     found = top_examples(maxima, where, widths)
-    buf = io.BytesIO()
-    np.savez(buf, version=TOP_VERSION, images_sha256=digest, maxima=found.maxima,
-             index=found.index, position=found.position)
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(buf.getvalue())
+    from model.cache import write_arrays
+
+    write_arrays(path, version=TOP_VERSION, images_sha256=digest, maxima=found.maxima,
+                 index=found.index, position=found.position)
     return found
 
 

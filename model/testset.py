@@ -7,8 +7,6 @@ caches the probabilities, keyed by the model file's SHA-256 and the preprocessin
 
 from __future__ import annotations
 
-import io
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,8 +14,7 @@ from pathlib import Path
 import numpy as np
 
 from model import datasets
-from model.atomic import atomic_write_bytes
-from model.cache import preprocess_digest, preprocessed_split
+from model.cache import preprocess_digest, preprocessed_split, read_arrays, write_arrays
 from model.datasets import cache_dir, sha256_file
 from model.errors import ModelError, one_line
 
@@ -77,22 +74,13 @@ def answers_on_test_split(ds: datasets.Dataset, model_path: str | Path, log=prin
     if not model_path.is_file():
         raise ModelError(f"{model_path}: no such model file")
     path = _cache_path(ds, model_path)
-    if path.is_file():
-        try:
-            # Read whole first: np.load leaves its file open when a foreign file fails to parse.
-            with np.load(io.BytesIO(path.read_bytes()), allow_pickle=False) as z:
-                probs = z["probabilities"]
-            if probs.shape == (len(ds.y_test), 10):
-                return probs
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile):
-            pass  # a damaged cache (empty, truncated, not an npz) is rebuilt below
+    probs = (read_arrays(path) or {}).get("probabilities")  # damaged: rebuilt below
+    if probs is not None and probs.shape == (len(ds.y_test), 10):
+        return probs
     compute = answer() if answer is not None else _engine_answer(model_path, ds.name)
     x_test = preprocessed_split(ds, "test", log)
     probs = np.asarray(compute(x_test), np.float32)
-    buf = io.BytesIO()
-    np.savez(buf, probabilities=probs)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, buf.getvalue())
+    write_arrays(path, probabilities=probs)
     return probs
 
 

@@ -12,15 +12,13 @@ Two kinds of part, named by a :class:`model.training.recipes.Recipe`:
 from __future__ import annotations
 
 import contextlib
-import io
 import multiprocessing
 import os
 from collections.abc import Callable
 
 import numpy as np
 
-from model.atomic import atomic_write_bytes
-from model.cache import code_digest
+from model.cache import code_digest, read_arrays, write_arrays
 from model.datasets import cache_dir
 from model.preprocess import EmptyDrawing, preprocess
 from model.training import sketch
@@ -157,16 +155,13 @@ def sketch_set(
     code = code_digest("training/sketch.py", "preprocess.py")
     key = f"{dataset}-{part.kind}-{part.count}-{seed}-{len(x_train)}-v{SKETCH_VERSION}-{code}"
     path = cache_dir() / "sketches" / f"{key}.npz"
-    if path.is_file():
-        with np.load(path) as z:
-            return z["x"], z["y"]
+    cached = read_arrays(path) or {}
+    if "x" in cached and "y" in cached:
+        return cached["x"], cached["y"]
     rng = np.random.default_rng(seed)
     chosen = rng.choice(len(x_train), size=min(part.count, len(x_train)), replace=False)
     log(f"rendering {len(chosen)} {part.kind} sketches of {dataset} (cached afterwards) ...")
     x, kept = render_sketches(part.kind, dataset, x_train[chosen], seed)
     y = y_train[chosen][kept]
-    buf = io.BytesIO()
-    np.savez(buf, x=x, y=y)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    atomic_write_bytes(path, buf.getvalue())
+    write_arrays(path, x=x, y=y)
     return x, y

@@ -7,7 +7,14 @@ import pytest
 
 import model.preprocess
 from model import datasets
-from model.cache import MODEL_DIR, code_digest, preprocess_digest, preprocessed_split
+from model.cache import (
+    MODEL_DIR,
+    code_digest,
+    preprocess_digest,
+    preprocessed_split,
+    read_arrays,
+    write_arrays,
+)
 
 
 def test_the_code_digest_covers_every_source_named_in_order():
@@ -57,3 +64,16 @@ def test_a_damaged_preprocessed_split_is_rebuilt(small, tmp_path, damage):
         cached.write_bytes(damage)
     np.testing.assert_array_equal(preprocessed_split(small, "test", log=lambda *a: None), test)
     np.testing.assert_array_equal(np.load(cached), test)
+
+
+def test_named_arrays_come_back_and_a_damaged_file_reads_as_absent(tmp_path):
+    path = tmp_path / "deep" / "a.npz"
+    write_arrays(path, x=np.arange(3), label=np.str_("abc"))
+    back = read_arrays(path)
+    assert sorted(back) == ["label", "x"] and back["x"].tolist() == [0, 1, 2]
+    assert str(back["label"]) == "abc" and [p.name for p in path.parent.iterdir()] == ["a.npz"]
+    np.save(tmp_path / "one.npy", np.arange(2))
+    for damage in (b"", b"PK\x03\x04 not a zip", b"\x93NUMPY garbage"):
+        path.write_bytes(damage)
+        assert read_arrays(path) is None
+    assert read_arrays(tmp_path / "one.npy") is None and read_arrays(tmp_path / "missing.npz") is None
