@@ -152,8 +152,7 @@ def launch_rows(n: int, log) -> tuple[list[Row], dict]:
             f"{first:.2f} s, then median {later:.1f} ms (p95 {later_p95:.1f})",
             "<= 4 s, <= 50 ms", first <= 4.0 and later <= 50.0),
     ]
-    return rows, {"window_s": shown, "first_prediction_s": ready, "predict_cli_s": predict,
-                  "worst_restore_s": restore}
+    return rows, {"window_s": shown, "first_prediction_s": ready, "predict_cli_s": predict}
 
 
 def engine_rows(engine, runs: int) -> tuple[list[Row], dict]:
